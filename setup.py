@@ -1,0 +1,35 @@
+"""ament_python package: installs under colcon and, for the venv path, with pip."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = "omnibind_ros"
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(include=[PACKAGE, f"{PACKAGE}.*", "training", "training.*"]),
+    package_data={PACKAGE: ["models/*.omnibind"], "training": ["configs/*.yaml"]},
+    data_files=[
+        ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
+        (f"share/{PACKAGE}", ["package.xml"]),
+        (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
+        (f"share/{PACKAGE}/config", glob("config/*.yaml") + glob("config/*.xml")),
+        (f"share/{PACKAGE}/models", glob(f"{PACKAGE}/models/*.omnibind")),
+    ],
+    # ROS client libraries and torch come from the ROS install (colcon) or from
+    # requirements/venv.txt (venv path): never hard requirements here.
+    install_requires=["numpy", "pyyaml"],
+    zip_safe=True,
+    maintainer="omnibind_ros maintainers",
+    maintainer_email="maintainers@omnibind-ros.dev",
+    description="OmniBind multi-sensor fusion and open-vocabulary scene labels for ROS 2",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    entry_points={
+        "console_scripts": [
+            "omnibind = omnibind_ros.cli:main",
+        ],
+    },
+)

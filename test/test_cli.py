@@ -1,0 +1,21 @@
+"""The `omnibind` command line."""
+
+import subprocess
+import sys
+
+from omnibind_ros import __version__
+from omnibind_ros.cli import SUBCOMMANDS, build_parser
+
+
+def test_help_lists_every_registered_subcommand() -> None:
+    help_text = build_parser().format_help()
+    for name in SUBCOMMANDS:
+        assert name in help_text
+
+
+def test_version_flag_prints_the_package_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "omnibind_ros.cli", "--version"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert __version__ in out
