@@ -1,0 +1,252 @@
+"""One converter per (modality, message type): options checked once, then message -> sample.
+
+The perception node builds one per sensor slot from the slot's options and calls
+``to_sample`` on every message; ``stamp_ns`` gives the header stamp (None for messages that
+have no header). Keys in the options that a converter does not use are ignored: the node's
+per-sensor table also holds options of other stages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.ros.conversions.audio import (
+    AUDIO_DATA,
+    AUDIO_DATA_STAMPED,
+    SAMPLE_FORMATS,
+    audio_data_to_audio,
+    multiarray_to_audio,
+)
+from omnibind_ros.ros.conversions.errors import ConversionError
+from omnibind_ros.ros.conversions.event_packet import (
+    EVENT_PACKET,
+    new_codec_decoder,
+    packet_to_events,
+)
+from omnibind_ros.ros.conversions.events import TIME_REFERENCES, TIME_UNITS_NS, cloud_to_events
+from omnibind_ros.ros.conversions.header import stamp_to_ns
+from omnibind_ros.ros.conversions.image import image_to_rgb
+from omnibind_ros.ros.conversions.lidar import cloud_to_points
+from omnibind_ros.ros.conversions.optional import message_class
+from omnibind_ros.ros.conversions.thermal import (
+    DEFAULT_OFFSET,
+    DEFAULT_SCALE,
+    THERMAL_ENCODINGS,
+    image_to_celsius,
+)
+
+IMAGE = "sensor_msgs/msg/Image"
+POINT_CLOUD2 = "sensor_msgs/msg/PointCloud2"
+INT16_MULTIARRAY = "std_msgs/msg/Int16MultiArray"
+FLOAT32_MULTIARRAY = "std_msgs/msg/Float32MultiArray"
+
+
+class Converter:
+    """Turns messages of ``msg_type_name`` into core samples of ``modality``."""
+
+    modality: ClassVar[str]
+    msg_type_name: ClassVar[str]
+    option_names: ClassVar[tuple[str, ...]] = ()
+    has_header: ClassVar[bool] = True
+
+    def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
+        """Raises ConfigError for a bad option or a message package that is not installed."""
+        self.topic = topic
+        self.msg_type: type = message_class(self.msg_type_name)
+        # Running totals for diagnostics, e.g. points removed from clouds.
+        self.counters: dict[str, int] = {}
+        self._options = {k: v for k, v in (options or {}).items() if k in self.option_names}
+
+    def to_sample(self, msg: Any) -> Any:
+        """The core raw sample of ``msg``; ConversionError naming topic and problem if malformed."""
+        if not isinstance(msg, self.msg_type):
+            raise ConversionError(
+                f"expected a {self.msg_type_name} message, got {type(msg).__name__}",
+                msg_type=self.msg_type_name,
+                topic=self.topic,
+            )
+        try:
+            return self._convert(msg)
+        except ConversionError as err:
+            raise err.in_context(msg_type=self.msg_type_name, topic=self.topic) from None
+
+    def stamp_ns(self, msg: Any) -> int | None:
+        return stamp_to_ns(msg.header.stamp) if self.has_header else None
+
+    def _convert(self, msg: Any) -> Any:
+        raise NotImplementedError
+
+    def _number(self, name: str, default: float, *, low: float = -math.inf) -> float:
+        """A finite number option, at least ``low``."""
+        value = self._options.get(name, default)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{self._where(name)} must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise ConfigError(f"{self._where(name)} must be finite, got {value!r}")
+        if number < low:
+            raise ConfigError(f"{self._where(name)} must be >= {low}, got {value!r}")
+        return number
+
+    def _whole(self, name: str, default: int, *, low: int = 0) -> int:
+        number = self._number(name, default, low=low)
+        if not number.is_integer():
+            raise ConfigError(f"{self._where(name)} must be a whole number, got {number}")
+        return int(number)
+
+    def _choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = str(self._options.get(name, default))
+        if value not in choices:
+            raise ConfigError(f"{self._where(name)} {value!r} must be one of {', '.join(choices)}")
+        return value
+
+    def _where(self, name: str) -> str:
+        return f"{self.modality} option {name!r}" + (f" for {self.topic}" if self.topic else "")
+
+
+class ImageConverter(Converter):
+    modality = "image"
+    msg_type_name = IMAGE
+
+    def _convert(self, msg: Any) -> Any:
+        return image_to_rgb(msg)
+
+
+class TactileConverter(ImageConverter):
+    modality = "tactile"
+
+
+class ThermalConverter(Converter):
+    modality = "thermal"
+    msg_type_name = IMAGE
+    option_names = ("scale", "offset", "encoding_override")
+
+    def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
+        super().__init__(options, topic=topic)
+        self.scale = self._number("scale", DEFAULT_SCALE)
+        if self.scale == 0:
+            raise ConfigError(f"{self._where('scale')} must be non-zero")
+        self.offset = self._number("offset", DEFAULT_OFFSET)
+        self.encoding_override = self._choice("encoding_override", "", ("", *THERMAL_ENCODINGS))
+
+    def _convert(self, msg: Any) -> Any:
+        return image_to_celsius(msg, self.scale, self.offset, self.encoding_override)
+
+
+class LidarConverter(Converter):
+    modality = "lidar"
+    msg_type_name = POINT_CLOUD2
+    option_names = ("min_range", "max_range", "intensity_field")
+
+    def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
+        super().__init__(options, topic=topic)
+        self.min_range = self._number("min_range", 0.0, low=0.0)
+        # 0 (a ROS parameter's "unset") means no upper limit.
+        self.max_range = self._number("max_range", 0.0, low=0.0) or math.inf
+        if self.max_range <= self.min_range:
+            raise ConfigError(f"{self._where('max_range')} must exceed min_range")
+        self.intensity_field = str(self._options.get("intensity_field", "intensity"))
+        self.counters.update(points_nonfinite=0, points_out_of_range=0)
+
+    def _convert(self, msg: Any) -> Any:
+        cloud = cloud_to_points(
+            msg,
+            intensity_field=self.intensity_field,
+            min_range=self.min_range,
+            max_range=self.max_range,
+        )
+        self.counters["points_nonfinite"] += cloud.nonfinite
+        self.counters["points_out_of_range"] += cloud.out_of_range
+        return cloud.points
+
+
+class EventCloudConverter(Converter):
+    modality = "event"
+    msg_type_name = POINT_CLOUD2
+    option_names = ("width", "height", "time_unit", "time_reference")
+
+    def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
+        super().__init__(options, topic=topic)
+        self.width = self._whole("width", 0)
+        self.height = self._whole("height", 0)
+        self.time_unit = self._choice("time_unit", "ns", tuple(TIME_UNITS_NS))
+        self.time_reference = self._choice("time_reference", "header", TIME_REFERENCES)
+
+    def _convert(self, msg: Any) -> Any:
+        return cloud_to_events(
+            msg,
+            width=self.width,
+            height=self.height,
+            time_unit=self.time_unit,
+            time_reference=self.time_reference,
+        )
+
+
+class EventPacketConverter(Converter):
+    modality = "event"
+    msg_type_name = EVENT_PACKET
+    option_names = ("width", "height")
+
+    def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
+        super().__init__(options, topic=topic)
+        self.width = self._whole("width", 0)
+        self.height = self._whole("height", 0)
+        self._decoder = new_codec_decoder()  # keeps evt3 time state between packets
+
+    def _convert(self, msg: Any) -> Any:
+        return packet_to_events(msg, width=self.width, height=self.height, decoder=self._decoder)
+
+
+class _AudioConverter(Converter):
+    modality = "audio"
+    option_names = ("sample_rate", "channels")
+
+    def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
+        super().__init__(options, topic=topic)
+        if "sample_rate" not in self._options:
+            raise ConfigError(f"{self._where('sample_rate')} is required: messages lack it")
+        self.sample_rate = self._whole("sample_rate", 0, low=1)
+        self.channels = self._whole("channels", 0)
+
+
+class MultiArrayAudioConverter(_AudioConverter):
+    has_header = False
+
+    def _convert(self, msg: Any) -> Any:
+        return multiarray_to_audio(msg, sample_rate=self.sample_rate, channels=self.channels)
+
+
+class Int16AudioConverter(MultiArrayAudioConverter):
+    msg_type_name = INT16_MULTIARRAY
+
+
+class Float32AudioConverter(MultiArrayAudioConverter):
+    msg_type_name = FLOAT32_MULTIARRAY
+
+
+class AudioDataConverter(_AudioConverter):
+    msg_type_name = AUDIO_DATA
+    option_names = (*_AudioConverter.option_names, "sample_format")
+    has_header = False
+
+    def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
+        super().__init__(options, topic=topic)
+        self.channels = self.channels or 1
+        self.sample_format = self._choice("sample_format", "S16LE", tuple(SAMPLE_FORMATS))
+
+    def _convert(self, msg: Any) -> Any:
+        return audio_data_to_audio(
+            msg,
+            sample_rate=self.sample_rate,
+            channels=self.channels,
+            sample_format=self.sample_format,
+        )
+
+
+class AudioDataStampedConverter(AudioDataConverter):
+    msg_type_name = AUDIO_DATA_STAMPED
+    has_header = True

@@ -1,0 +1,99 @@
+"""Event-camera PointCloud2 (fields x, y, t, p) ⇄ the core sample: an EventSample.
+
+A cloud's width x height is its event count, not the sensor size: the sensor size comes from
+the options (or, when they leave it 0, from the largest coordinate seen). ``t`` may be any
+field type; ``time_unit`` scales it to nanoseconds and ``time_reference`` says whether it
+counts from the header stamp ("header", what the writer produces) or is absolute.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sensor_msgs.msg import PointCloud2
+
+from omnibind_ros.core.samples import EventSample, make_events
+from omnibind_ros.ros.conversions.errors import ConversionError
+from omnibind_ros.ros.conversions.header import stamp_to_ns
+from omnibind_ros.ros.conversions.layouts import EVENT_LAYOUT
+from omnibind_ros.ros.conversions.pointcloud import cloud_records, records_to_cloud
+
+EVENT_FIELDS = ("x", "y", "t", "p")
+TIME_UNITS_NS: dict[str, int] = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+TIME_REFERENCES = ("header", "absolute")
+_MAX_OFFSET_NS = np.iinfo(np.uint32).max  # the writer's t field
+
+
+def cloud_to_events(
+    msg: PointCloud2,
+    *,
+    width: int = 0,
+    height: int = 0,
+    time_unit: str = "ns",
+    time_reference: str = "header",
+) -> EventSample:
+    """The events of ``msg``, sorted by t (ns), from a sensor of ``width`` x ``height``."""
+    records = cloud_records(msg).reshape(-1)
+    missing = [name for name in EVENT_FIELDS if name not in records.dtype.names]
+    if missing:
+        raise ConversionError(f"missing fields {missing}; the cloud has {records.dtype.names}")
+    x, width = pixel_coordinates(records["x"], width, "x", "width")
+    y, height = pixel_coordinates(records["y"], height, "y", "height")
+    t = _nanoseconds(records["t"], TIME_UNITS_NS[time_unit])
+    if time_reference == "header":
+        t += stamp_to_ns(msg.header.stamp)
+    events = make_events(x, y, t, records["p"].astype(np.int8))
+    return EventSample(sort_by_time(events), width, height)
+
+
+def pixel_coordinates(
+    values: np.ndarray, size: int, axis: str, dimension: str
+) -> tuple[np.ndarray, int]:
+    """Coordinates as uint16 and the sensor size along them (``size``, or max + 1 when 0)."""
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+        raise ConversionError(f"event {axis} has NaN/Inf values")
+    low, high = values.min(), values.max()
+    limit = size or min(int(high) + 1, 65536)
+    if low < 0 or high >= limit:
+        raise ConversionError(
+            f"event {axis} in {low}..{high} lies outside sensor {dimension} {limit}"
+        )
+    return values.astype(np.uint16), limit
+
+
+def sort_by_time(events: np.ndarray) -> np.ndarray:
+    """``events`` in t order (stable: simultaneous events keep their order); no copy if sorted."""
+    t = events["t"]
+    if t.size > 1 and np.any(t[1:] < t[:-1]):
+        return events[np.argsort(t, kind="stable")]
+    return events
+
+
+def _nanoseconds(values: np.ndarray, unit_ns: int) -> np.ndarray:
+    if values.dtype.kind == "f":
+        if not np.all(np.isfinite(values)):
+            raise ConversionError("event t has NaN/Inf values")
+        return np.rint(values.astype(np.float64) * unit_ns).astype(np.int64)
+    return values.astype(np.int64) * unit_ns
+
+
+def events_to_msg(
+    events: EventSample | np.ndarray, stamp_ns: int | None = None, frame_id: str = ""
+) -> PointCloud2:
+    """Events (an EventSample or an EVENT_DTYPE array) as a cloud in EVENT_LAYOUT.
+
+    The header stamp is ``stamp_ns`` (default: the first event's t) and each t is stored as
+    uint32 nanoseconds after it, so one message spans at most 4.29 s.
+    """
+    array = events.events if isinstance(events, EventSample) else np.asarray(events)
+    t = array["t"].astype(np.int64)
+    if stamp_ns is None:
+        stamp_ns = int(t.min()) if t.size else 0
+    offsets = t - stamp_ns
+    if t.size and (offsets.min() < 0 or offsets.max() > _MAX_OFFSET_NS):
+        raise ConversionError(
+            f"event times must lie within 0..{_MAX_OFFSET_NS} ns after the stamp {stamp_ns}"
+        )
+    records = np.zeros(array.shape[0], dtype=EVENT_LAYOUT.dtype())
+    records["x"], records["y"], records["p"] = array["x"], array["y"], array["p"]
+    records["t"] = offsets
+    return records_to_cloud(records, EVENT_LAYOUT, stamp_ns, frame_id)
