@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from omnibind_ros import __version__
 
 # subcommand name -> module that registers it
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "info": "omnibind_ros.core.info_cli",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""Pretrained providers: larger pretrained teachers (open_clip, ...) from local weight files."""
