@@ -16,6 +16,7 @@ from omnibind_ros import __version__
 
 # subcommand name -> module that registers it
 SUBCOMMANDS: dict[str, str] = {
+    "dataset": "training.dataset_cli",
     "info": "omnibind_ros.core.info_cli",
 }
 
