@@ -2,16 +2,17 @@
 
     model.predict({"image": rgb, "thermal": celsius}) -> Prediction
 
-Inference methods take raw samples or numpy arrays, run under ``torch.inference_mode()`` and
-return numpy. Training reaches the modules directly: ``encoders`` (nn.ModuleDict, one per
-sensor modality), ``fusion``, ``text_encoder`` and ``label_bank``.
+Inference methods take raw samples or numpy arrays and return numpy; encoders and fusion run
+through ``model.runner`` (the torch modules by default; ``omnibind_ros.runtime`` swaps in
+onnxruntime or TensorRT). Training reaches the modules directly: ``encoders``
+(nn.ModuleDict, one per sensor modality), ``fusion``, ``text_encoder`` and ``label_bank``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -37,6 +38,39 @@ class Prediction:
     per_modality: dict[str, tuple[str, float]]  # modality -> its own top (label, probability)
     fused: np.ndarray  # (D,) unit vector
     modalities: list[str]  # the modalities that were used, in SENSOR_MODALITIES order
+
+
+class InferenceRunner(Protocol):
+    """Runs the model's encoders and fusion on preprocessed arrays (numpy in, numpy out)."""
+
+    name: str
+
+    def encode(self, modality: str, batch: np.ndarray) -> np.ndarray:
+        """(B, *input_shape) float32 -> (B, D) unit embeddings."""
+
+    def fuse(self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """(B, K, D), (B, K) int64, (B, K) bool -> (B, D) fused unit embeddings."""
+
+
+class TorchRunner:
+    """The model's own torch modules, on the model's device."""
+
+    name = "torch"
+
+    def __init__(self, model: OmniBindModel) -> None:
+        self._model = model
+
+    def encode(self, modality: str, batch: np.ndarray) -> np.ndarray:
+        model = self._model
+        with torch.inference_mode():
+            inputs = torch.as_tensor(batch, device=model.device)
+            return model.encoders[modality](inputs).cpu().numpy()
+
+    def fuse(self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        model = self._model
+        with torch.inference_mode():
+            packed = (torch.as_tensor(a, device=model.device) for a in (tokens, type_ids, mask))
+            return model.fusion(*packed).cpu().numpy()
 
 
 class OmniBindModel:
@@ -72,6 +106,8 @@ class OmniBindModel:
         )
         self.label_bank = LabelBank(self.text_encoder, labels, config.text.template)
         self.device = torch.device("cpu")
+        # What runs encoders and fusion at inference; runtime/ swaps in onnxruntime or TensorRT.
+        self.runner: InferenceRunner = TorchRunner(self)
         self.eval()
 
     # -- properties of the contract ------------------------------------------------------------
@@ -139,9 +175,7 @@ class OmniBindModel:
                 modality,
                 f"expected a preprocessed batch of shape (B, {expected}), got {batch.shape}",
             )
-        with torch.inference_mode():
-            inputs = torch.as_tensor(batch, dtype=torch.float32, device=self.device)
-            return self.encoders[modality](inputs).cpu().numpy()
+        return self.runner.encode(modality, np.ascontiguousarray(batch, dtype=np.float32))
 
     def classify(self, embedding: np.ndarray, top_k: int = 5) -> list[tuple[str, float]]:
         """Labels ranked by softmax over labels of cos / τ, best first."""
@@ -152,9 +186,7 @@ class OmniBindModel:
         """(modality, (D,) embedding) pairs -> (D,) fused unit embedding; a modality may repeat."""
         tokens = [(m, torch.as_tensor(e, dtype=torch.float32)) for m, e in embeddings]
         packed = pack_tokens(tokens, self.config.fusion.max_tokens)
-        with torch.inference_mode():
-            fused = self.fusion(*(t.to(self.device) for t in packed))
-        return fused[0].cpu().numpy()
+        return self.runner.fuse(*(t.numpy() for t in packed))[0]
 
     def predict(self, samples: Mapping[str, Any], top_k: int = 5) -> Prediction:
         """Encode every sample, fuse them, and rank labels for the fused and each single one."""
