@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "dataset": "training.dataset_cli",
     "export": "omnibind_ros.runtime.export_cli",
     "info": "omnibind_ros.core.info_cli",
+    "sim": "omnibind_ros.sim.cli",
 }
 
 
