@@ -30,6 +30,8 @@ setup(
     entry_points={
         "console_scripts": [
             "omnibind = omnibind_ros.cli:main",
+            "perception_node = omnibind_ros.ros.perception_node:main",
+            "sim_sensors = omnibind_ros.ros.sim_sensors_node:main",
         ],
     },
 )

@@ -17,6 +17,7 @@ from omnibind_ros import __version__
 # subcommand name -> module that registers it
 SUBCOMMANDS: dict[str, str] = {
     "dataset": "training.dataset_cli",
+    "demo": "omnibind_ros.ros.demo_cli",
     "export": "omnibind_ros.runtime.export_cli",
     "info": "omnibind_ros.core.info_cli",
     "sim": "omnibind_ros.sim.cli",

@@ -1,0 +1,69 @@
+"""Running nodes as a program: init, spin on a MultiThreadedExecutor, stop cleanly.
+
+rclpy 7 (Jazzy) ``Executor.shutdown()`` skips its wait for running callbacks (the wait sits
+behind ``if not self._is_shutdown`` right after setting that flag) and destroys the guard
+condition each callback triggers when it ends: every callback still running then fails with
+InvalidHandle ("The following exception was never retrieved ..."), and destroying the nodes
+next can pull handles from under them. Joining the worker threads first makes the stop clean.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+
+from omnibind_ros.core.errors import BundleError, ConfigError
+from omnibind_ros.ros.middleware import use_large_message_profile
+
+
+def shutdown_after_callbacks(executor: MultiThreadedExecutor) -> None:
+    """Shut ``executor`` down once its running callbacks finished; call it from the thread
+    that was spinning, after the spin loop ended (nothing submits new work then)."""
+    # The worker pool has no public handle in rclpy 7; newer rclpy joins it in shutdown().
+    executor._executor.shutdown(wait=True)
+    executor.shutdown()
+
+
+def run_nodes(
+    program: str,
+    build: Callable[[list[Node]], None],
+    args: Sequence[str] | None = None,
+    *,
+    threads: int = 4,
+    duration_s: float | None = None,
+    done: Callable[[], bool] = lambda: False,
+) -> int:
+    """Init rclpy, let ``build`` append the nodes, spin until Ctrl-C, ``done()`` or
+    ``duration_s`` after the nodes are up, then destroy the nodes and shut down.
+
+    Returns the exit code: 1 (reason on stderr) when a node cannot start for a bad config
+    or bundle, else 0.
+    """
+    use_large_message_profile()
+    rclpy.init(args=args)
+    nodes: list[Node] = []
+    executor = MultiThreadedExecutor(num_threads=threads)
+    code = 0
+    try:
+        build(nodes)
+        for node in nodes:
+            executor.add_node(node)
+        deadline = None if duration_s is None else time.monotonic() + duration_s
+        while rclpy.ok() and not done() and (deadline is None or time.monotonic() < deadline):
+            executor.spin_once(timeout_sec=0.1)
+    except (ConfigError, BundleError) as err:
+        print(f"{program}: {err}", file=sys.stderr)
+        code = 1
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass  # Ctrl-C or `ros2 launch` stopping us: the expected way out
+    finally:
+        shutdown_after_callbacks(executor)
+        for node in nodes:
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return code

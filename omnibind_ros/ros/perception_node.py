@@ -1,0 +1,427 @@
+"""The perception node: whatever sensors publish now -> one embedding space -> scene labels.
+
+Threads: subscription callbacks (a reentrant group) only convert and store the newest sample
+of their slot; one encoder thread embeds new samples; the fusion timer (its own group) fuses
+the cached embeddings of the active slots at ``rate_hz``; a housekeeping group polls the graph,
+reports plug/unplug, publishes diagnostics and runs discovery. Nothing waits for a missing
+sensor and no queue grows: each slot holds one sample.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from diagnostic_msgs.msg import DiagnosticArray
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import DurabilityPolicy, QoSProfile
+from rclpy.timer import Timer
+from sensor_msgs.msg import Image
+from std_msgs.msg import String
+
+from omnibind_ros.core.bundle import load_bundle
+from omnibind_ros.core.errors import BundleError, ConfigError
+from omnibind_ros.core.model import OmniBindModel
+from omnibind_ros.paths import default_bundle_path
+from omnibind_ros.ros import outputs
+from omnibind_ros.ros.conversions import image_to_msg
+from omnibind_ros.ros.conversions.header import make_header
+from omnibind_ros.ros.conversions.optional import optional_module
+from omnibind_ros.ros.diagnostics import DiagnosticsReporter, diagnostic_array
+from omnibind_ros.ros.executors import run_nodes
+from omnibind_ros.ros.hotplug import HotplugTracker, discover
+from omnibind_ros.ros.inference import EncoderWorker, SceneFuser, SceneResult, SlotRegistry
+from omnibind_ros.ros.params import (
+    NODE_PARAMETERS,
+    SENSOR_PARAMETERS,
+    IncompleteSensorError,
+    NodeConfig,
+    SensorConfig,
+    parse_node_config,
+    parse_sensor_config,
+)
+from omnibind_ros.ros.ros_params import declare, declare_all, value
+from omnibind_ros.ros.sensor_manager import SensorManager, build_converter
+from omnibind_ros.ros.slots import RateEstimator
+from omnibind_ros.ros.streams import audio_clip_seconds
+from omnibind_ros.ros.warmup import warm_up
+from omnibind_ros.runtime.backends import attach_backend, resolve_backend
+from omnibind_ros.runtime.tensorrt_runner import tensorrt_unavailable_reason
+
+NODE_NAME = "omnibind"
+# Changing these means loading another model: restart the node instead.
+READ_ONLY = ("model.bundle", "model.fp16", "model.cache_dir", "backend", "device")
+_SPECS = {spec.name: spec for spec in NODE_PARAMETERS}
+_SENSOR_SPECS = {spec.name: spec for spec in SENSOR_PARAMETERS}
+_BASE_SENSOR_SPECS = [s for s in SENSOR_PARAMETERS if len(s.modalities) > 1]
+
+
+def load_model(config: NodeConfig, log: Callable[[str], None]) -> OmniBindModel:
+    """The bundle with its inference backend attached; ConfigError/BundleError say what to fix.
+
+    A TensorRT engine is built in the background (minutes on a Jetson) while torch answers,
+    so the node is never deaf; ``log`` reports the progress.
+    """
+    backend = resolve_backend(config.backend, config.device)
+    if config.device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            f"device {config.device!r} asked for, but torch sees no CUDA GPU: use cpu"
+        )
+    if backend == "tensorrt" and (reason := tensorrt_unavailable_reason()):
+        raise ConfigError(f"backend tensorrt: {reason}; use backend auto or onnxruntime")
+    if not config.bundle.is_file():
+        raise BundleError(
+            f"model bundle {config.bundle} not found: set model.bundle to a .omnibind file "
+            "(train one with `omnibind train`)"
+        )
+    model = load_bundle(config.bundle)
+    attach_backend(
+        model, backend, config.device, cache_dir=config.cache_dir, fp16=config.fp16, log=log,
+        background=True,
+    )  # fmt: skip
+    return model
+
+
+class PerceptionNode(Node):
+    """``model`` may be given ready to run (its backend attached by the caller); otherwise
+    ``model.bundle`` is loaded with the configured backend and device."""
+
+    def __init__(self, *, model: OmniBindModel | None = None, **node_kwargs: Any) -> None:
+        super().__init__(NODE_NAME, **node_kwargs)
+        self._worker: EncoderWorker | None = None
+        self._sensors: SensorManager | None = None
+        try:
+            self._set_up(model)
+        except Exception:
+            self.destroy_node()  # a node that cannot start leaves nothing behind
+            raise
+
+    def _set_up(self, model: OmniBindModel | None) -> None:
+        declare_all(self, NODE_PARAMETERS, read_only=READ_ONLY)
+        self._config = parse_node_config(self._node_value, default_bundle_path())
+        self._model = model if model is not None else load_model(self._config, self._log_info)
+        if self._config.labels:
+            self._model.set_labels(list(self._config.labels))
+        took = warm_up(self._model.encode, self._model.modalities)
+        self._log_info(
+            "first encodes: " + ", ".join(f"{m} {s * 1e3:.0f} ms" for m, s in took.items())
+        )
+        self._fuser = SceneFuser(self._model, self._config.top_k)
+        self._registry = SlotRegistry()
+        self._declaring = False  # our own declarations re-enter the parameter callbacks
+        self._waiting_sensors: set[str] = set()
+        self._discovered_topics: set[str] = set()
+        self._fuse_seconds: deque[float] = deque(maxlen=200)
+        self._scene_rate = RateEstimator()
+        self._hotplug = HotplugTracker()
+        self._diagnostics = DiagnosticsReporter(self.get_fully_qualified_name())
+
+        self._fusion_group = MutuallyExclusiveCallbackGroup()
+        self._housekeeping_group = MutuallyExclusiveCallbackGroup()
+        worker = EncoderWorker(self._model.encode, self._registry, self._report_encode_error)
+        self._worker = worker
+        audio = self._model.config.encoders.get("audio")
+        self._sensors = SensorManager(
+            self,
+            self._registry,
+            on_sample=worker.wake,
+            max_encode_hz=self._config.max_encode_hz,
+            audio_clip_seconds=audio_clip_seconds(audio.preprocess if audio else None),
+            callback_group=ReentrantCallbackGroup(),
+        )
+        self._create_publishers()
+        for name in self._config.sensor_names:
+            self._declare_sensor(name)
+        self._sensors.apply(self._sensor_configs(strict=True))
+        self.add_on_set_parameters_callback(self._validate_parameters)
+        self.add_post_set_parameters_callback(self._apply_parameters)
+
+        self._periodic: dict[str, Timer] = {}
+        self._start_timers()
+        worker.start()
+        self._log_info(
+            f"ready: {len(self._model.labels)} labels, model modalities "
+            f"{', '.join(self._model.modalities)}, sensors {', '.join(self._sensors.configs)}"
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def destroy_node(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+        if self._sensors is not None:
+            self._sensors.destroy()
+        super().destroy_node()
+
+    def _log_info(self, message: str) -> None:
+        self.get_logger().info(message)
+
+    @property
+    def model(self) -> OmniBindModel:
+        return self._model
+
+    def sensor_names(self) -> tuple[str, ...]:
+        """The sensors listed now (configured, added by parameter or by discovery)."""
+        return self._config.sensor_names
+
+    def _create_publishers(self) -> None:
+        self._scene_pub = self.create_publisher(String, "~/scene", 10)
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._overlay_pub = self.create_publisher(Image, "~/overlay", 2)
+        self._labels_pub = self._label_info_pub = None
+        if outputs.vision_msgs_available():
+            vision = optional_module("vision_msgs.msg")
+            self._labels_pub = self.create_publisher(vision.Classification, "~/labels", 10)
+            latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+            self._label_info_pub = self.create_publisher(vision.LabelInfo, "~/label_info", latched)
+            self._publish_label_info()
+
+    def _start_timers(self) -> None:
+        specs: dict[str, tuple[float, Callable[[], None], Any]] = {
+            "fusion": (1.0 / self._config.rate_hz, self._on_fusion_tick, self._fusion_group),
+            "hotplug": (self._config.poll_period, self._on_hotplug_tick, self._housekeeping_group),
+            "diagnostics": (
+                self._config.diagnostics_period,
+                self._on_diagnostics_tick,
+                self._housekeeping_group,
+            ),
+        }
+        if self._config.discovery_enabled:
+            specs["discovery"] = (
+                self._config.discovery_period,
+                self._on_discovery_tick,
+                self._housekeeping_group,
+            )
+        for timer in self._periodic.values():
+            self.destroy_timer(timer)
+        self._periodic = {
+            name: self.create_timer(period, callback, callback_group=group)
+            for name, (period, callback, group) in specs.items()
+        }
+
+    # -- parameters ---------------------------------------------------------------------------
+
+    def _node_value(self, name: str, pending: dict[str, Any] | None = None) -> Any:
+        if pending and name in pending:
+            return pending[name]
+        return value(self, name, _SPECS[name].default)
+
+    def _sensor_value(self, sensor: str, key: str, pending: dict[str, Any] | None = None) -> Any:
+        name = f"sensors.{sensor}.{key}"
+        if pending and name in pending:
+            return pending[name]
+        if not self.has_parameter(name):
+            return _SENSOR_SPECS[key].default
+        return value(self, name, _SENSOR_SPECS[key].default)
+
+    def _declare_sensor(self, name: str) -> None:
+        """Declare `sensors.<name>.*` (YAML values win) and the options of its modality."""
+        self._declaring = True
+        try:
+            prefix = f"sensors.{name}."
+            declare_all(self, _BASE_SENSOR_SPECS, prefix=prefix)
+            modality = str(value(self, prefix + "modality", ""))
+            for spec in SENSOR_PARAMETERS:
+                if modality in spec.modalities:
+                    declare(self, prefix + spec.name, spec)
+        finally:
+            self._declaring = False
+
+    def _parse_sensor(self, name: str, pending: dict[str, Any] | None = None) -> SensorConfig:
+        config = parse_sensor_config(name, lambda key: self._sensor_value(name, key, pending))
+        if config.modality not in self._model.modalities:
+            raise ConfigError(
+                f"sensors.{name}.modality: the model has no {config.modality} encoder; "
+                f"it has {', '.join(self._model.modalities)}"
+            )
+        build_converter(config)  # checks the message type and the options
+        return config
+
+    def _sensor_configs(self, strict: bool) -> dict[str, SensorConfig]:
+        """Complete sensors of `sensors.names`; at start (``strict``) any problem is fatal."""
+        configs = {}
+        for name in self._config.sensor_names:
+            try:
+                configs[name] = self._parse_sensor(name)
+            except IncompleteSensorError as err:
+                if strict:
+                    raise
+                if name not in self._waiting_sensors:
+                    self.get_logger().info(f"sensor '{name}' waits for its settings: {err}")
+                    self._waiting_sensors.add(name)
+            except ConfigError as err:
+                if strict:
+                    raise
+                self.get_logger().error(f"sensor '{name}' left out: {err}")
+        self._waiting_sensors &= set(self._config.sensor_names) - set(configs)
+        return configs
+
+    def _validate_parameters(self, params: Sequence[Parameter]) -> SetParametersResult:
+        """Reject a change that would break the node, with a reason saying what to fix."""
+        if self._declaring:
+            return SetParametersResult(successful=True)
+        pending = {p.name: p.value for p in params}
+        try:
+            if "labels" in pending and not pending["labels"]:
+                raise ConfigError("labels must not be empty: give at least one label")
+            config = parse_node_config(
+                lambda name: self._node_value(name, pending), default_bundle_path()
+            )
+            touched = {
+                n.split(".")[1] for n in pending if n.startswith("sensors.") and n.count(".") >= 2
+            }
+            for name in touched & set(config.sensor_names):
+                # An incomplete sensor is being filled in, one parameter at a time.
+                with contextlib.suppress(IncompleteSensorError):
+                    self._parse_sensor(name, pending)
+        except ConfigError as err:
+            return SetParametersResult(successful=False, reason=str(err))
+        return SetParametersResult(successful=True)
+
+    def _apply_parameters(self, params: Sequence[Parameter]) -> None:
+        if self._declaring:
+            return
+        changed = {p.name for p in params}
+        old = self._config
+        self._config = parse_node_config(self._node_value, default_bundle_path())
+        if "labels" in changed and self._config.labels != tuple(self._fuser.labels):
+            self._fuser.set_labels(self._config.labels)
+            self._publish_label_info()
+            self.get_logger().info(f"labels now: {', '.join(self._config.labels)}")
+        self._fuser.top_k = self._config.top_k
+        if self._config.max_encode_hz != old.max_encode_hz:
+            self._sensors.set_max_encode_hz(self._config.max_encode_hz)
+        if _timing(old) != _timing(self._config):
+            self._start_timers()
+        if any(name.startswith("sensors.") for name in changed):
+            for name in self._config.sensor_names:
+                self._declare_sensor(name)
+            self._sensors.apply(self._sensor_configs(strict=False))
+
+    # -- timers -------------------------------------------------------------------------------
+
+    def _on_fusion_tick(self) -> None:
+        started = time.perf_counter()
+        views = self._registry.views(time.monotonic())
+        try:
+            result = self._fuser.fuse(views, round(self._config.fusion_window * 1e9))
+        except Exception as err:  # a fusion bug must not stop the labels for good
+            self.get_logger().error(f"fusion failed: {err!r}", throttle_duration_sec=5.0)
+            return
+        if result is None:
+            return
+        now_ns = self.get_clock().now().nanoseconds
+        self._scene_pub.publish(String(data=outputs.scene_json(result, now_ns)))
+        if self._labels_pub is not None:
+            header = make_header(result.stamp_ns, "")
+            self._labels_pub.publish(outputs.classification_msg(result, self._fuser.labels, header))
+        if self._config.overlay_enabled:
+            self._publish_overlay(result)
+        self._fuse_seconds.append(time.perf_counter() - started)
+        self._scene_rate.tick(time.monotonic())
+
+    def _on_hotplug_tick(self) -> None:
+        self._sensors.poll_publishers()
+        for transition in self._hotplug.update(self._registry.views(time.monotonic())):
+            self.get_logger().info(transition.describe())
+            slot = self._registry.get(transition.slot)
+            if not transition.plugged and slot is not None:
+                slot.reset_stream()  # a returning sensor starts fresh, not with old audio
+
+    def _on_diagnostics_tick(self) -> None:
+        now = time.monotonic()
+        views = self._registry.views(now)
+        statuses = [self._diagnostics.sensor_status(v) for v in views]
+        statuses.append(
+            self._diagnostics.node_status(
+                views,
+                list(self._fuse_seconds),
+                list(self._worker.encode_seconds),
+                self._scene_rate.rate(now),
+                len(self._fuser.labels),
+                self._worker.running,
+            )
+        )
+        self._diag_pub.publish(diagnostic_array(statuses, self.get_clock().now().to_msg()))
+
+    def _on_discovery_tick(self) -> None:
+        names = self._config.sensor_names
+        taken_topics = {str(self._sensor_value(n, "topic")) for n in names}
+        topics = self.get_topic_names_and_types()
+        found = [
+            c
+            for c in discover(self._config.discovery_rules, topics, set(names), taken_topics)
+            if c.topic not in self._discovered_topics
+        ]
+        if not found:
+            return
+        for config in found:
+            # Remembered, so a sensor the user removes again is not re-added behind their back.
+            self._discovered_topics.add(config.topic)
+            self._declare_sensor(config.name)
+            self.set_parameters(
+                [
+                    Parameter(f"sensors.{config.name}.modality", value=config.modality),
+                    Parameter(f"sensors.{config.name}.topic", value=config.topic),
+                    Parameter(f"sensors.{config.name}.type", value=config.msg_type),
+                ]
+            )
+            self.get_logger().info(
+                f"discovered {config.topic} ({config.msg_type}) as sensor '{config.name}' "
+                f"({config.modality})"
+            )
+        names = [*names, *(c.name for c in found)]
+        self.set_parameters([Parameter("sensors.names", Parameter.Type.STRING_ARRAY, names)])
+
+    # -- outputs ------------------------------------------------------------------------------
+
+    def _publish_label_info(self) -> None:
+        if self._label_info_pub is not None:
+            header = make_header(self.get_clock().now().nanoseconds, "")
+            self._label_info_pub.publish(outputs.label_info_msg(self._fuser.labels, header))
+
+    def _publish_overlay(self, result: SceneResult) -> None:
+        wanted = self._config.overlay_sensor
+        slots = [
+            s
+            for s in self._registry.all()
+            if (s.name == wanted if wanted else s.config.modality == "image")
+        ]
+        frame = slots[0].last_sample() if slots else None
+        if frame is None:
+            return
+        drawn = outputs.draw_overlay(frame, outputs.overlay_lines(result))
+        self._overlay_pub.publish(image_to_msg(drawn, "rgb8", result.stamp_ns, ""))
+
+    def _report_encode_error(self, slot: str, problem: str) -> None:
+        self._sensors.warn_throttled(slot, f"sensor '{slot}': sample dropped: {problem}")
+
+
+def _timing(config: NodeConfig) -> tuple[Any, ...]:
+    """The settings the timers are built from: a change means new timers."""
+    return (
+        config.rate_hz,
+        config.poll_period,
+        config.diagnostics_period,
+        config.discovery_enabled,
+        config.discovery_period,
+    )
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    """`ros2 run omnibind_ros perception_node`: exits 1 with a reason on a bad config/bundle."""
+    return run_nodes(
+        "omnibind perception node cannot start", lambda nodes: nodes.append(PerceptionNode()), args
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

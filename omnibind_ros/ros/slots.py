@@ -1,0 +1,212 @@
+"""A sensor slot: the newest data of one sensor, its cached embedding, and its health.
+
+Three threads touch a slot: subscription callbacks (``offer``, ``count_bad``), the encoder
+worker (``take_job``, ``store_embedding``) and the fusion/diagnostics timers (``view``). One
+lock guards everything; every call under it is short and never encodes.
+
+Times are monotonic seconds ("now") for staleness and rates; ``stamp_ns`` is the message's
+header stamp, used to line samples up in the fusion window.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from omnibind_ros.ros.params import SensorConfig
+from omnibind_ros.ros.streams import SampleStream
+
+
+class RateEstimator:
+    """Messages per second over the arrivals of the last ``window`` seconds."""
+
+    def __init__(self, window: float = 2.0, max_events: int = 1024) -> None:
+        self._window = window
+        self._times: deque[float] = deque(maxlen=max_events)
+
+    def tick(self, now: float) -> None:
+        self._times.append(now)
+
+    def rate(self, now: float) -> float:
+        recent = [t for t in self._times if now - t <= self._window]
+        if len(recent) < 2:
+            return 0.0
+        # Measured up to now, not to the last arrival, so a sensor that stops decays to zero.
+        return (len(recent) - 1) / max(now - recent[0], 1e-9)
+
+
+@dataclass(frozen=True)
+class EncodeJob:
+    """One assembled sample for the encoder; ``seq`` ties the result back to it."""
+
+    slot: str
+    modality: str
+    sample: Any
+    stamp_ns: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """A consistent snapshot of a slot for fusion and diagnostics."""
+
+    name: str
+    modality: str
+    topic: str
+    active: bool
+    reason: str  # why inactive ('' when active)
+    embedding: np.ndarray | None
+    stamp_ns: int  # stamp of the sample the embedding came from
+    age: float | None  # seconds since the newest message (None: never received)
+    rate_hz: float
+    publishers: int
+    received: int
+    superseded: int
+    bad: int
+    encode_errors: int
+    encoded: int
+    last_error: str
+
+
+class SensorSlot:
+    def __init__(self, config: SensorConfig, stream: SampleStream, max_encode_hz: float) -> None:
+        self.config = config
+        self._stream = stream
+        self._min_encode_gap = 1.0 / max_encode_hz
+        self._lock = threading.Lock()
+        self._rate = RateEstimator()
+        self._publishers = 0
+        self._last_received: float | None = None
+        self._pending_stamp_ns: int | None = None  # new data since the last job
+        self._seq = self._stored_seq = 0
+        self._last_job_at = float("-inf")
+        self._embedding: np.ndarray | None = None
+        self._embedding_stamp_ns = 0
+        self._received = self._superseded = self._bad = self._encode_errors = self._encoded = 0
+        self._last_error = ""
+        self._last_sample: Any | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    # -- subscription side ------------------------------------------------------------------
+
+    def offer(self, sample: Any, stamp_ns: int, now: float) -> None:
+        """Store a converted message (cheap: no encoding)."""
+        with self._lock:
+            self._superseded += self._stream.add(sample)
+            self._last_sample = sample
+            self._pending_stamp_ns = stamp_ns
+            self._last_received = now
+            self._received += 1
+            self._rate.tick(now)
+
+    def count_bad(self, problem: str, now: float) -> None:
+        """A message that could not be converted: counted, remembered, dropped."""
+        with self._lock:
+            self._bad += 1
+            self._received += 1
+            self._last_error = problem
+            self._rate.tick(now)
+
+    def set_max_encode_hz(self, max_encode_hz: float) -> None:
+        with self._lock:
+            self._min_encode_gap = 1.0 / max_encode_hz
+
+    def set_publishers(self, count: int) -> None:
+        with self._lock:
+            self._publishers = max(0, int(count))
+
+    # -- encoder side -----------------------------------------------------------------------
+
+    def take_job(self, now: float) -> EncodeJob | None:
+        """The next sample to encode, if there is new data and the rate limit allows it."""
+        with self._lock:
+            if self._pending_stamp_ns is None or now - self._last_job_at < self._min_encode_gap:
+                return None
+            sample = self._stream.assemble()
+            if sample is None:
+                return None  # not enough data yet (e.g. audio clip still filling)
+            self._seq += 1
+            self._last_job_at = now
+            stamp_ns, self._pending_stamp_ns = self._pending_stamp_ns, None
+            return EncodeJob(self.name, self.config.modality, sample, stamp_ns, self._seq)
+
+    def next_job_due(self, now: float) -> float | None:
+        """Seconds until ``take_job`` may return a job (None: nothing pending)."""
+        with self._lock:
+            if self._pending_stamp_ns is None:
+                return None
+            return max(0.0, self._last_job_at + self._min_encode_gap - now)
+
+    def store_embedding(self, job: EncodeJob, embedding: np.ndarray) -> None:
+        with self._lock:
+            if job.seq <= self._stored_seq:
+                return  # a newer result already landed
+            self._stored_seq = job.seq
+            self._embedding = embedding
+            self._embedding_stamp_ns = job.stamp_ns
+            self._encoded += 1
+
+    def count_invalid(self, problem: str) -> None:
+        """The assembled sample was rejected by preprocessing (bad data, not a bug)."""
+        with self._lock:
+            self._bad += 1
+            self._last_error = problem
+
+    def count_encode_error(self, problem: str) -> None:
+        with self._lock:
+            self._encode_errors += 1
+            self._last_error = problem
+
+    # -- fusion / diagnostics side ----------------------------------------------------------
+
+    def reset_stream(self) -> None:
+        """The sensor went away: drop buffered data and the cached embedding."""
+        with self._lock:
+            self._stream.reset()
+            self._pending_stamp_ns = None
+            self._embedding = None
+            self._last_sample = None
+
+    def last_sample(self) -> Any | None:
+        """The newest converted message as it came (the overlay draws on it)."""
+        with self._lock:
+            return self._last_sample
+
+    def view(self, now: float) -> SlotView:
+        with self._lock:
+            age = None if self._last_received is None else now - self._last_received
+            if self._publishers == 0:
+                reason = "no publisher"
+            elif age is None:
+                reason = "no message yet"
+            elif age >= self.config.stale_timeout:
+                reason = f"stale ({age:.1f} s without a message)"
+            elif self._embedding is None:
+                reason = "waiting for a first encoded sample"
+            else:
+                reason = ""
+            return SlotView(
+                name=self.name,
+                modality=self.config.modality,
+                topic=self.config.topic,
+                active=not reason,
+                reason=reason,
+                embedding=self._embedding,
+                stamp_ns=self._embedding_stamp_ns,
+                age=age,
+                rate_hz=self._rate.rate(now),
+                publishers=self._publishers,
+                received=self._received,
+                superseded=self._superseded,
+                bad=self._bad,
+                encode_errors=self._encode_errors,
+                encoded=self._encoded,
+                last_error=self._last_error,
+            )

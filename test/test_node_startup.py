@@ -1,0 +1,98 @@
+"""`perception_node` as a process: a bad bundle or config fails at start with what to fix (exit
+1, no hang); a good one runs until Ctrl-C and then exits cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fixtures_model import untrained_model
+from ros_harness import domain_id_for
+
+from omnibind_ros.core.bundle import save_bundle
+from omnibind_ros.runtime.tensorrt_runner import tensorrt_unavailable_reason
+
+pytestmark = pytest.mark.ros
+
+ENV = {**os.environ, "ROS_DOMAIN_ID": str(domain_id_for(__name__)), "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_bundle(untrained_model(), tmp_path_factory.mktemp("bundle") / "m.omnibind")
+
+
+def node_command(*params: str) -> list[str]:
+    args = [arg for param in params for arg in ("-p", param)]
+    return [sys.executable, "-m", "omnibind_ros.ros.perception_node", "--ros-args", *args]
+
+
+def run_node(*params: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        node_command(*params), env=ENV, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_missing_bundle_fails_at_start_saying_which_parameter_to_set() -> None:
+    result = run_node("model.bundle:=/nowhere/model.omnibind")
+    assert result.returncode == 1
+    assert "/nowhere/model.omnibind not found: set model.bundle" in result.stderr
+
+
+def test_unknown_backend_fails_at_start_naming_the_known_ones(bundle: Path) -> None:
+    result = run_node(f"model.bundle:={bundle}", "backend:=fastest")
+    assert result.returncode == 1
+    assert "backend 'fastest' is unknown; use one of auto, torch, onnxruntime" in result.stderr
+
+
+@pytest.mark.skipif(tensorrt_unavailable_reason() is None, reason="TensorRT can run here")
+def test_tensorrt_where_it_cannot_run_fails_at_start_saying_why(bundle: Path) -> None:
+    result = run_node(f"model.bundle:={bundle}", "backend:=tensorrt")
+    assert result.returncode == 1
+    assert f"backend tensorrt: {tensorrt_unavailable_reason()}" in result.stderr
+
+
+def test_bad_sensor_config_fails_at_start_naming_the_parameter(bundle: Path) -> None:
+    result = run_node(
+        f"model.bundle:={bundle}",
+        "sensors.names:=[cam]",
+        "sensors.cam.modality:=radar",
+        "sensors.cam.topic:=/cam",
+    )
+    assert result.returncode == 1
+    assert "sensors.cam.modality: modality 'radar' unknown" in result.stderr
+
+
+def test_running_node_exits_cleanly_on_ctrl_c(bundle: Path) -> None:
+    process = subprocess.Popen(
+        node_command(
+            f"model.bundle:={bundle}",
+            "sensors.names:=[cam]",
+            "sensors.cam.modality:=image",
+            "sensors.cam.topic:=/cam",
+        ),
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if "ready:" in line or not line:
+                break
+        assert any("ready:" in line for line in lines), "".join(lines)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
