@@ -16,6 +16,7 @@ from omnibind_ros import __version__
 
 # subcommand name -> module that registers it
 SUBCOMMANDS: dict[str, str] = {
+    "bench": "omnibind_ros.bench_cli",
     "dataset": "training.dataset_cli",
     "demo": "omnibind_ros.ros.demo_cli",
     "export": "omnibind_ros.runtime.export_cli",

@@ -19,3 +19,12 @@ def test_version_flag_prints_the_package_version() -> None:
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert __version__ in out
+
+
+def test_bench_lists_the_benchmarks_and_rejects_an_unknown_one() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "omnibind_ros.cli", "bench", "no_such_benchmark"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "core" in result.stdout and "sim" in result.stdout
