@@ -5,7 +5,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.omnibind-installed
 export AMENT_PREFIX_PATH := $(abspath $(VENV))$(if $(AMENT_PREFIX_PATH),:$(AMENT_PREFIX_PATH))
 # Keep DDS traffic of demos and tests on this machine.
-export ROS_LOCALHOST_ONLY ?= 1
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 
 .PHONY: demo test lint model venv clean
@@ -25,6 +24,13 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Regenerates the shipped bundle from the simulated world (teacher -> CAD -> AF), then its
+# results tables. Passive OpenMP waiting keeps torch's threads from spinning on a busy machine.
+model: $(STAMP)
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/omnibind train all --config training/configs/default.yaml
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/omnibind train report --config training/configs/default.yaml \
+		--out docs/results.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ seconds or on Ctrl-C, destroying the nodes and shutting rclpy down.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -74,6 +75,9 @@ def run_demo(
     verbose: bool = False,
 ) -> int:
     """Run the demo; 1 (with the reason) when the model or config cannot be loaded."""
+    # Simulated sensors publish on real sensor topic names: keep them off a robot's network
+    # unless the user chose a discovery range.
+    os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     args = ["--ros-args"]
     for name in ("perception.yaml", "demo.yaml"):
         args += ["--params-file", str(config_file(name))]
