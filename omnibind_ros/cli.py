@@ -17,18 +17,19 @@ from omnibind_ros import __version__
 # subcommand name -> module that registers it
 SUBCOMMANDS: dict[str, str] = {
     "bench": "omnibind_ros.bench_cli",
-    "dataset": "training.dataset_cli",
     "demo": "omnibind_ros.ros.demo_cli",
+    "dataset": "training.dataset_cli",
     "export": "omnibind_ros.runtime.export_cli",
     "info": "omnibind_ros.core.info_cli",
     "sim": "omnibind_ros.sim.cli",
+    "train": "training.train_cli",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omnibind",
-        description="OmniBind multi-sensor perception: demo, train, export, eval, bench.",
+        description="OmniBind multi-sensor perception: demo, training, export, benchmarks.",
     )
     parser.add_argument("--version", action="version", version=f"omnibind_ros {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

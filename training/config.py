@@ -1,0 +1,224 @@
+"""Training configuration: one YAML file describes a whole run, each stage reads its section.
+
+    base: default.yaml          # optional: start from another file (path relative to this one)
+    seed: 0
+    out_dir: runs/default       # per-stage checkpoints, logs and bundles
+    cache_dir: runs/cache       # rendered + preprocessed sim data
+    bundle: omnibind_ros/models/default.omnibind   # where the final bundle is copied
+    model: {...}                # omnibind_ros.core.config.ModelConfig
+    data: {source: sim, ...}    # or {source: {manifest: DIR}, ...}
+    teacher: {...}; cad: {...}; af: {...}; report: {...}
+
+Relative paths resolve against the current directory (configs are run from the repository
+root, as `make model` does).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from omnibind_ros.core.config import ModelConfig
+from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.fusion import FUSION_KINDS
+from omnibind_ros.core.modalities import STUDENT_MODALITIES
+from training.losses import CADLoss
+from training.runner import LoopConfig
+
+
+def build_dataclass(cls: type, raw: Any, where: str) -> Any:
+    """``cls(**raw)`` with unknown keys rejected and nested dataclass fields built recursively."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be a mapping, got {type(raw).__name__}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; expected some of {sorted(known)}")
+    kwargs = {}
+    for key, value in raw.items():
+        hint = hints[key]
+        if hint is LoopConfig:
+            kwargs[key] = _loop(value, f"{where}.{key}")
+        elif dataclasses.is_dataclass(hint):
+            kwargs[key] = build_dataclass(hint, value, f"{where}.{key}")
+        else:
+            kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as error:  # a required key left out
+        raise ConfigError(f"{where}: {error}") from None
+    except ConfigError as error:  # the dataclass's own checks
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def _loop(raw: Any, where: str) -> LoopConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be a mapping")
+    try:
+        return LoopConfig.from_dict(raw)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+@dataclass(frozen=True)
+class SimData:
+    """Scene index ranges of the simulated world, one disjoint range per use."""
+
+    world_seed: int = 0
+    teacher_scenes: int = 12000
+    student_scenes: int = 400  # per student: students are data-scarce
+    fusion_scenes: int = 3000  # the modality-free set of stage II
+    test_world_seed: int = 1  # held-out: another world seed, never seen in training
+    test_scenes: int = 1000
+    workers: int = 2  # rendering processes
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    source: Any = "sim"  # "sim" or {"manifest": DIR}
+    sim: SimData = field(default_factory=SimData)
+
+    @property
+    def manifest_dir(self) -> Path | None:
+        return Path(self.source["manifest"]) if isinstance(self.source, Mapping) else None
+
+    def validate(self) -> None:
+        if self.source != "sim" and not (
+            isinstance(self.source, Mapping) and set(self.source) == {"manifest"}
+        ):
+            raise ConfigError(f"data.source must be 'sim' or {{manifest: DIR}}: {self.source!r}")
+
+
+@dataclass(frozen=True)
+class TeacherConfig:
+    """Teacher alignment: the image encoder learns the frozen text teacher's space."""
+
+    loop: LoopConfig
+    tau: float = 0.07
+    init: str = "fresh"  # "fresh" or a bundle path (see training.stage_io)
+
+
+@dataclass(frozen=True)
+class CadConfig:
+    loop: LoopConfig
+    losses: CADLoss = field(default_factory=CADLoss)  # Eq. 2-7, every term switchable
+    students: tuple[str, ...] = STUDENT_MODALITIES
+    order: str = "random"  # "random" (seeded) or "fixed" (the order of ``students``)
+    init: str = "previous"  # "previous", "fresh" or a bundle path (see training.stage_io)
+    augment: tuple[str, ...] = ()  # students whose batches are perturbed (training.augment)
+
+
+@dataclass(frozen=True)
+class AfConfig:
+    loop: LoopConfig
+    fusion: str = "adaptive"  # adaptive | mean | linear (the baselines)
+    negatives: bool = True  # hard negative labels of Eq. 9 ("AF without negatives": false)
+    full_vocab_ce: bool = True  # add the CE over all labels to Eq. 9
+    full_vocab_weight: float = 1.0
+    tau: float = 0.07
+    init: str = "previous"
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """Settings of the paper-style tables (`omnibind train report`)."""
+
+    cad_ablation_steps: int = 150  # per ablation variant and student: shorter than cad.loop
+    noise_std: float = 1.0  # the noise that replaces one modality, in preprocessed units
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    teacher: TeacherConfig
+    cad: CadConfig
+    af: AfConfig
+    seed: int = 0
+    out_dir: str = "runs/default"
+    cache_dir: str | None = "runs/cache"
+    bundle: str | None = None
+    model: dict[str, Any] = field(default_factory=dict)
+    data: DataConfig = field(default_factory=DataConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+
+    def model_config(self) -> ModelConfig:
+        return ModelConfig.from_dict(copy.deepcopy(self.model))
+
+    @property
+    def out_path(self) -> Path:
+        return Path(self.out_dir)
+
+
+def _merge(base: dict, override: Mapping) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def read_yaml(path: Path) -> dict:
+    """A config file with its ``base:`` chain merged in (the file's own keys win)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+    except OSError as error:
+        raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"config {path} is not valid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config {path} must be a mapping at the top level")
+    base = raw.pop("base", None)
+    if base is None:
+        return raw
+    return _merge(read_yaml(Path(path).parent / base), raw)
+
+
+def _loops_follow_run_seed(raw: Mapping[str, Any]) -> dict:
+    """Each stage's ``loop.seed`` defaults to the run's ``seed``: one number reseeds a run."""
+    raw = copy.deepcopy(dict(raw))
+    for stage in ("teacher", "cad", "af"):
+        loop = raw.get(stage, {}).get("loop") if isinstance(raw.get(stage), Mapping) else None
+        if isinstance(loop, dict):
+            loop.setdefault("seed", raw.get("seed", 0))
+    return raw
+
+
+def _check_students(cad: CadConfig) -> None:
+    if not cad.students:
+        raise ConfigError("cad.students: name at least one student modality")
+    unknown = sorted(set(cad.students) - set(STUDENT_MODALITIES))
+    if unknown:
+        raise ConfigError(f"cad.students: {unknown} are not student modalities")
+    not_students = sorted(set(cad.augment) - set(cad.students))
+    if not_students:
+        raise ConfigError(f"cad.augment: {not_students} are not among cad.students")
+
+
+def parse_config(raw: Mapping[str, Any], where: str = "config") -> TrainConfig:
+    config = build_dataclass(TrainConfig, _loops_follow_run_seed(raw), where)
+    config.data.validate()
+    config.model_config()  # fail now, not after an hour of training
+    _check_students(config.cad)
+    if config.cad.order not in ("random", "fixed"):
+        raise ConfigError(f"cad.order must be 'random' or 'fixed', got {config.cad.order!r}")
+    if config.af.fusion not in FUSION_KINDS:
+        raise ConfigError(f"af.fusion must be one of {sorted(FUSION_KINDS)}: {config.af.fusion!r}")
+    if not (config.af.negatives or config.af.full_vocab_ce):
+        raise ConfigError("af: switch on negatives, full_vocab_ce, or both")
+    return config
+
+
+def load_config(path: Path, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
+    """Read, merge ``base:`` files and ``overrides`` (e.g. from the command line), validate."""
+    return parse_config(_merge(read_yaml(path), overrides or {}), where=str(path))

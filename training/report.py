@@ -1,0 +1,199 @@
+"""`omnibind train report`: the paper-style tables on the held-out simulated test set.
+
+Given a trained bundle (its adaptive fusion is "AF"), this trains what the tables compare
+it with, from the bundle's own frozen encoders and the same stage II data and settings:
+the ``linear`` fusion, AF without negative labels (and ``mean``, which has nothing to train);
+and, per student, the four CAD loss ablations from a fresh encoder. Then it scores every
+modality combination of every test scene and writes markdown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from omnibind_ros.core.bundle import load_bundle
+from omnibind_ros.core.encoders import build_compact_encoder
+from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.fusion import Fusion
+from omnibind_ros.core.model import OmniBindModel
+from training.af import fusion_dataset, new_fusion, train_fusion, type_ids_for
+from training.cad import distill, distillation_dataset
+from training.config import TrainConfig
+from training.embedding import accuracy, embed_array, embed_scenes
+from training.fusion_eval import SubsetScores, all_subsets, score_subsets, with_noise
+from training.report_markdown import render_markdown
+from training.runner import seed_everything
+from training.stage_data import fusion_scenes, held_out_scenes, student_scenes
+from training.stage_io import TIMINGS_NAME
+
+log = logging.getLogger(__name__)
+
+AF, AF_NO_NEG, LINEAR, MEAN = "AF", "AF w/o negatives", "Linear", "Mean"
+# name -> (use L_cross, use L_self); L_con is always on (method.md Eq. 7, paper Tab. 7)
+CAD_VARIANTS: dict[str, tuple[bool, bool]] = {
+    "L_con": (False, False),
+    "L_con + L_cross": (True, False),
+    "L_con + L_self": (False, True),
+    "L_con + L_cross + L_self": (True, True),
+}
+
+
+@dataclass
+class ReportResults:
+    """Every number the markdown shows."""
+
+    modalities: tuple[str, ...]
+    test_scenes: int
+    fusion_scores: dict[str, SubsetScores]  # fusion variant -> per-combination accuracy
+    cad_ablation: dict[str, dict[str, float]]  # student -> variant -> held-out accuracy
+    cad_full_accuracy: dict[str, float]  # student -> accuracy of the bundle's own student
+    robustness: dict[str, dict[str, float]]  # noised modality -> variant -> accuracy
+    clean: dict[str, float]  # variant -> accuracy on the same combinations without noise
+    timings: dict[str, float]
+
+
+def _baseline_fusions(
+    config: TrainConfig, model: OmniBindModel, device: torch.device
+) -> dict[str, Fusion]:
+    """The bundle's AF and the baselines, trained here on the bundle's stage II data."""
+    if model.config.fusion.kind != "adaptive":
+        raise ConfigError(
+            f"the report compares against the bundle's adaptive fusion; this bundle's fusion is "
+            f"{model.config.fusion.kind!r}"
+        )
+    model.encoders.to(device)
+    dataset = fusion_dataset(model, fusion_scenes(config, list(model.modalities)), device)
+    model.encoders.cpu()
+    fusions: dict[str, Fusion] = {AF: model.fusion, MEAN: new_fusion(model, "mean")}
+    settings = {
+        LINEAR: replace(config.af, fusion="linear"),
+        AF_NO_NEG: replace(config.af, fusion="adaptive", negatives=False, full_vocab_ce=True),
+    }
+    for name, af in settings.items():
+        torch.manual_seed(config.seed)
+        fusion = new_fusion(model, af.fusion)
+        train_fusion(
+            fusion, dataset, model.label_bank.embeddings, model.modalities, af,
+            config.out_path / "report" / name.replace(" ", "_").replace("/", ""), desc=name,
+        )  # fmt: skip
+        fusions[name] = fusion.cpu().eval()
+    return fusions
+
+
+def _cad_ablation(
+    config: TrainConfig, model: OmniBindModel, test, device: torch.device
+) -> dict[str, dict[str, float]]:
+    """Per student, the held-out accuracy of each loss variant, trained from the same init."""
+    loop = replace(
+        config.cad.loop,
+        steps=config.report.cad_ablation_steps,
+        warmup_steps=min(config.cad.loop.warmup_steps, config.report.cad_ablation_steps // 10),
+    )
+    labels = torch.as_tensor(test.labels)
+    model.encoders["image"].to(device)
+    table: dict[str, dict[str, float]] = {}
+    for student in config.cad.students:
+        dataset = distillation_dataset(
+            model.encoders["image"], student_scenes(config, student), student, device
+        )
+        table[student] = {}
+        for name, (use_cross, use_self) in CAD_VARIANTS.items():
+            seed_everything(config.seed)  # every variant starts from the same weights
+            encoder = build_compact_encoder(
+                model.config.encoders[student].arch, model.input_shape(student), model.embed_dim
+            )
+            losses = replace(
+                config.cad.losses, use_con=True, use_cross=use_cross, use_self=use_self
+            )
+            out_dir = config.out_path / "report" / "cad" / student / name.replace(" + ", "+")
+            augment_as = student if student in config.cad.augment else None
+            distill(encoder, dataset, model.label_bank.embeddings, losses, loop, out_dir,
+                    augment_as=augment_as, desc=f"{student}:{name}")  # fmt: skip
+            table[student][name] = accuracy(
+                embed_array(encoder, test.inputs[student], device),
+                labels,
+                model.label_bank.embeddings,
+            )
+    model.encoders.cpu()
+    return table
+
+
+def _robustness(
+    config: TrainConfig,
+    model: OmniBindModel,
+    fusions: dict[str, Fusion],
+    embeddings: torch.Tensor,
+    labels: torch.Tensor,
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Accuracy when one modality is replaced by noise, over the combinations of size >= 2
+    that contain it; and the same combinations' clean accuracy for reference."""
+    type_ids = type_ids_for(model.modalities)
+    text_bank = model.label_bank.embeddings
+    subsets = [s for s in all_subsets(len(model.modalities)) if len(s) >= 2]
+    table: dict[str, dict[str, float]] = {}
+    clean: dict[str, float] = {}
+    for name, fusion in fusions.items():
+        clean[name] = score_subsets(
+            fusion, embeddings, type_ids, labels, text_bank, subsets
+        ).overall()
+    for index, modality in enumerate(model.modalities):
+        noisy = with_noise(
+            embeddings, index, model.encoders[modality], model.input_shape(modality),
+            config.report.noise_std, seed=config.seed + index,
+        )  # fmt: skip
+        containing = [s for s in subsets if index in s]
+        table[modality] = {
+            name: score_subsets(fusion, noisy, type_ids, labels, text_bank, containing).overall()
+            for name, fusion in fusions.items()
+        }
+    return table, clean
+
+
+def build_report(config: TrainConfig, bundle: Path, device: torch.device) -> ReportResults:
+    started = time.monotonic()
+    model = load_bundle(bundle)
+    modalities = model.modalities
+    test = held_out_scenes(config, list(modalities))
+    model.encoders.to(device)
+    embeddings = embed_scenes(model.encoders, test, modalities, device)
+    model.encoders.cpu()
+    labels = torch.as_tensor(test.labels)
+    type_ids = type_ids_for(modalities)
+    fusions = _baseline_fusions(config, model, device)
+    scores = {
+        name: score_subsets(fusion, embeddings, type_ids, labels, model.label_bank.embeddings)
+        for name, fusion in fusions.items()
+    }
+    full = {s: scores[AF].single[modalities.index(s)] for s in config.cad.students}
+    ablation = _cad_ablation(config, model, test, device)
+    robustness, clean = _robustness(config, model, fusions, embeddings, labels)
+    timings_path = config.out_path / TIMINGS_NAME
+    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
+    timings["report"] = round(time.monotonic() - started, 1)
+    return ReportResults(
+        modalities=modalities,
+        test_scenes=len(test),
+        fusion_scores=scores,
+        cad_ablation=ablation,
+        cad_full_accuracy=full,
+        robustness=robustness,
+        clean=clean,
+        timings=timings,
+    )
+
+
+def write_report(
+    config: TrainConfig, bundle: Path, out: Path, command: str, device: torch.device
+) -> ReportResults:
+    """Build the tables for ``bundle`` and write them as markdown to ``out``."""
+    results = build_report(config, bundle, device)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_markdown(results, config, bundle, command))
+    log.info("report written to %s", out)
+    return results
