@@ -5,17 +5,26 @@ behind ``if not self._is_shutdown`` right after setting that flag) and destroys 
 condition each callback triggers when it ends: every callback still running then fails with
 InvalidHandle ("The following exception was never retrieved ..."), and destroying the nodes
 next can pull handles from under them. Joining the worker threads first makes the stop clean.
+
+rclpy's own SIGINT/SIGTERM handler shuts the context down at once, while callbacks and sensor
+threads are still publishing (they then fail with "publisher's context is invalid"). The
+programs here take the signals themselves instead: a signal ends the spin loop, and the nodes
+stop in order while the context is still valid.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 from omnibind_ros.core.errors import BundleError, ConfigError
 from omnibind_ros.ros.middleware import use_large_message_profile
@@ -45,17 +54,18 @@ def run_nodes(
     or bundle, else 0.
     """
     use_large_message_profile()
-    rclpy.init(args=args)
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     nodes: list[Node] = []
     executor = MultiThreadedExecutor(num_threads=threads)
     code = 0
     try:
-        build(nodes)
-        for node in nodes:
-            executor.add_node(node)
-        deadline = None if duration_s is None else time.monotonic() + duration_s
-        while rclpy.ok() and not done() and (deadline is None or time.monotonic() < deadline):
-            executor.spin_once(timeout_sec=0.1)
+        with _signals_end_the_spin():
+            build(nodes)
+            for node in nodes:
+                executor.add_node(node)
+            deadline = None if duration_s is None else time.monotonic() + duration_s
+            while rclpy.ok() and not done() and (deadline is None or time.monotonic() < deadline):
+                executor.spin_once(timeout_sec=0.1)
     except (ConfigError, BundleError) as err:
         print(f"{program}: {err}", file=sys.stderr)
         code = 1
@@ -67,3 +77,20 @@ def run_nodes(
             node.destroy_node()
         rclpy.try_shutdown()
     return code
+
+
+@contextmanager
+def _signals_end_the_spin() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt (Python's default); make SIGTERM do the same."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are delivered to the main thread only
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
