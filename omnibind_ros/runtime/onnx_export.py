@@ -92,7 +92,7 @@ def export_model_onnx(model: OmniBindModel, out_dir: str | Path) -> ExportManife
     """Write ``<modality>.onnx`` for every encoder, ``fusion.onnx`` and ``manifest.json``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cpu_device = model.device
+    previous_device = model.device
     model.to("cpu")  # export traces on CPU; the graphs are device-neutral
     try:
         graphs: dict[str, GraphInfo] = {}
@@ -104,7 +104,7 @@ def export_model_onnx(model: OmniBindModel, out_dir: str | Path) -> ExportManife
         path = export_fusion_onnx(model.fusion, out / f"{FUSION}.onnx", max_tokens, OPSET)
         graphs[FUSION] = GraphInfo(path.name, _sha256(path), [max_tokens, model.embed_dim])
     finally:
-        model.to(cpu_device)
+        model.to(previous_device)
     manifest = ExportManifest(
         fingerprint=model_fingerprint(model),
         embed_dim=model.embed_dim,
