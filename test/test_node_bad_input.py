@@ -11,7 +11,7 @@ import pytest
 from diagnostic_msgs.msg import DiagnosticArray
 from fixtures_model import untrained_model
 from rclpy.parameter import Parameter
-from ros_harness import JsonRecorder, Repeater, RosHarness, domain_id_for, wait_until
+from ros_harness import JsonRecorder, Repeater, RosHarness, wait_until
 from sensor_messages import MALFORMED, audio_msg, camera_msg
 from sensor_msgs.msg import Image, PointCloud2
 from std_msgs.msg import Int16MultiArray
@@ -29,13 +29,6 @@ SENSORS = {
     "event": ("event", "/bad/events", PointCloud2),
     "mic": ("audio", "/bad/mic", Int16MultiArray),
 }
-
-
-@pytest.fixture(scope="module")
-def ros():
-    harness = RosHarness(domain_id_for(__name__))
-    yield harness
-    harness.shutdown()
 
 
 @pytest.fixture(scope="module")

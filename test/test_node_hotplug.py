@@ -10,7 +10,7 @@ from fixtures_model import untrained_model
 from rcl_interfaces.msg import Log
 from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
-from ros_harness import JsonRecorder, Repeater, RosHarness, domain_id_for, wait_until
+from ros_harness import JsonRecorder, Repeater, wait_until
 from sensor_messages import audio_msg, camera_msg, thermal_msg
 from sensor_msgs.msg import Image
 from std_msgs.msg import Int16MultiArray
@@ -27,13 +27,6 @@ SENSORS = {
     "thermal": ("thermal", "/hp/thermal"),
     "mic": ("audio", "/hp/mic"),
 }
-
-
-@pytest.fixture(scope="module")
-def ros():
-    harness = RosHarness(domain_id_for(__name__))
-    yield harness
-    harness.shutdown()
 
 
 def overrides(**extra) -> list[Parameter]:

@@ -10,7 +10,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from fixtures_model import untrained_model
 from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
-from ros_harness import JsonRecorder, Repeater, RosHarness, domain_id_for, wait_until
+from ros_harness import JsonRecorder, Repeater, wait_until
 from sensor_messages import camera_msg, thermal_msg
 from sensor_msgs.msg import Image
 
@@ -97,13 +97,6 @@ def test_node_status_reports_latency_percentiles_and_warns_without_sensors() -> 
 
 
 # -- with DDS -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def ros():
-    harness = RosHarness(domain_id_for(__name__))
-    yield harness
-    harness.shutdown()
 
 
 @pytest.fixture(scope="module")

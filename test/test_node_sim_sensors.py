@@ -9,7 +9,7 @@ import time
 import pytest
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, qos_profile_sensor_data
-from ros_harness import RosHarness, domain_id_for, wait_until
+from ros_harness import wait_until
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
@@ -20,13 +20,6 @@ from omnibind_ros.sim import DEFAULT_SENSORS, HotPlugSchedule, World
 pytestmark = pytest.mark.ros
 
 SPECS = {spec.name: spec for spec in DEFAULT_SENSORS}
-
-
-@pytest.fixture(scope="module")
-def ros():
-    harness = RosHarness(domain_id_for(__name__))
-    yield harness
-    harness.shutdown()
 
 
 def test_default_sensors_publish_on_the_documented_topics() -> None:
