@@ -8,6 +8,9 @@ import numpy as np
 
 from omnibind_ros.core.samples import AudioSample, EventSample, make_events
 
+# A small vocabulary of the simulated world's classes, for models built in tests.
+LABELS = ["person", "dog", "car", "fan", "kettle", "fire"]
+
 # A CLIP small enough to build with random weights in a fraction of a second.
 TINY_CLIP = {
     "embed_dim": 32,

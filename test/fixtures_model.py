@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from core_fixtures import LABELS
+
 from omnibind_ros.core.bundle import load_bundle
 from omnibind_ros.core.config import ModelConfig
 from omnibind_ros.core.model import OmniBindModel
 from omnibind_ros.paths import default_bundle_path
 
 ROOT = Path(__file__).resolve().parent.parent
-PLUMBING_LABELS = ["person", "dog", "car", "fan", "kettle", "fire"]
 SMALL_RUN = ROOT / ".pytest_cache" / "omnibind_small_bundle"
 # Small enough for a few minutes on 2 cores, large enough to be far above chance.
 SMALL_TRAINING = {
@@ -40,7 +41,7 @@ SMALL_TRAINING = {
 
 def untrained_model() -> OmniBindModel:
     """A fresh model with random encoders (cheap after the first: the text teacher is shared)."""
-    return OmniBindModel(ModelConfig(), PLUMBING_LABELS)
+    return OmniBindModel(ModelConfig(), LABELS)
 
 
 @functools.cache

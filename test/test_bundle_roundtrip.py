@@ -3,14 +3,12 @@
 import numpy as np
 import pytest
 import torch
-from core_fixtures import TINY_CLIP, raw_samples
+from core_fixtures import LABELS, TINY_CLIP, raw_samples
 
 from omnibind_ros.core.bundle import load_bundle, read_bundle, save_bundle
 from omnibind_ros.core.config import ModelConfig
 from omnibind_ros.core.errors import BundleError
 from omnibind_ros.core.model import OmniBindModel
-
-LABELS = ["person", "dog", "car", "fan", "kettle", "fire"]
 
 
 def perturbed(model: OmniBindModel) -> OmniBindModel:

@@ -3,14 +3,12 @@
 import numpy as np
 import pytest
 import torch
-from core_fixtures import raw_samples
+from core_fixtures import LABELS, raw_samples
 
 from omnibind_ros.core.config import ModelConfig
 from omnibind_ros.core.errors import ConfigError, InvalidSampleError
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 from omnibind_ros.core.model import OmniBindModel, Prediction
-
-LABELS = ["person", "dog", "car", "fan", "kettle", "fire"]
 
 
 @pytest.fixture(scope="module")

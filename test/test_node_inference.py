@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from fixtures_model import PLUMBING_LABELS, untrained_model
+from core_fixtures import LABELS
+from fixtures_model import untrained_model
 
 from omnibind_ros.ros.inference import (
     EncoderWorker,
@@ -134,7 +135,7 @@ def test_fuser_ranks_current_labels_and_reports_each_sensor(model) -> None:
         views.append(replace(view(name, 10, modality=modality), embedding=embedding))
     result = fuser.fuse(views, window_ns=1)
     assert len(result.top_k) == 3
-    assert {label for label, _ in result.top_k} <= set(PLUMBING_LABELS)
+    assert {label for label, _ in result.top_k} <= set(LABELS)
     scores = [score for _, score in result.top_k]
     assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1.0 + 1e-6
     assert [s.name for s in result.sensors] == ["front", "rear", "heat"]

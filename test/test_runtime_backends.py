@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 from core_fixtures import raw_samples
+from fixtures_model import untrained_model
 
 from omnibind_ros.core.bundle import save_bundle
-from omnibind_ros.core.config import ModelConfig
 from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.model import OmniBindModel, TorchRunner
 from omnibind_ros.runtime.backends import attach_backend, resolve_backend
@@ -21,13 +21,11 @@ from omnibind_ros.runtime.onnx_export import ExportManifest, ensure_export, expo
 from omnibind_ros.runtime.onnxruntime_runner import OnnxRuntimeRunner
 from omnibind_ros.runtime.tensorrt_runner import tensorrt_unavailable_reason
 
-LABELS = ["person", "dog", "car", "fan", "kettle", "fire"]
-
 
 @pytest.fixture(scope="module")
 def model() -> OmniBindModel:
     torch.manual_seed(0)
-    return OmniBindModel(ModelConfig(), LABELS)
+    return untrained_model()
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +67,7 @@ def test_export_writes_a_manifest_naming_every_graph(model, export_dir) -> None:
 
 def test_ensure_export_reuses_a_matching_export_and_redoes_a_stale_one(tmp_path) -> None:
     torch.manual_seed(1)
-    model = OmniBindModel(ModelConfig(), LABELS)
+    model = untrained_model()
     first = export_model_onnx(model, tmp_path)
     image_file = tmp_path / "image.onnx"
     stamp = image_file.stat().st_mtime_ns
@@ -88,7 +86,7 @@ def test_ensure_export_reuses_a_matching_export_and_redoes_a_stale_one(tmp_path)
 
 def test_auto_on_cpu_attaches_onnxruntime_from_the_cache(tmp_path) -> None:
     torch.manual_seed(2)
-    model = OmniBindModel(ModelConfig(), LABELS)
+    model = untrained_model()
     ready = []
     attach_backend(model, "auto", "cpu", cache_dir=tmp_path, on_ready=ready.append)
     assert ready == ["onnxruntime"]
