@@ -51,6 +51,8 @@ def test_every_loop_follows_the_run_seed_unless_it_sets_its_own(tmp_path: Path) 
         ("af: {fusion: max}\n", "af.fusion must be one of"),
         ("data: {source: kafka}\n", "data.source must be 'sim'"),
         ("model: {fusion: {kind: sum}}\n", "fusion.kind"),
+        ("af: {sensor_failure: 1.5}\n", r"af: sensor_failure must lie in \[0, 1\]"),
+        ("report: {cad_ablation_seeds: 0}\n", "report: cad_ablation_seeds must be at least 1"),
     ],
 )
 def test_bad_values_are_config_errors_naming_the_key(

@@ -4,7 +4,8 @@ Every encoder is frozen, so each scene of the modality-free set is embedded once
 modality it has; training then draws, per example and per step, a random non-empty subset
 of those embeddings (uniform over subsets, as at test time every subset may occur) and fuses
 it. Hard negatives are the labels that the chosen modalities predict wrongly (a random wrong
-label when all are right). ``af.fusion`` and ``af.negatives`` select the baselines: ``mean``
+label when all are right). With ``af.sensor_failure`` some examples carry one broken sensor
+(training.sensor_failure). ``af.fusion`` and ``af.negatives`` select the baselines: ``mean``
 (nothing to train), ``linear``, and AF without negative labels.
 """
 
@@ -26,6 +27,7 @@ from training.embedding import ArrayDataset, collate_batch, embed_scenes
 from training.losses import af_loss, hard_negative_mask
 from training.runner import TrainResult, train
 from training.scenes import SceneSet
+from training.sensor_failure import break_one_sensor, stuck_sensor_bank
 from training.stage_data import fusion_scenes
 from training.stage_io import initial_model, record_timing, training_device, write_stage_bundle
 
@@ -54,7 +56,11 @@ def type_ids_for(modalities: tuple[str, ...]) -> torch.Tensor:
 
 
 class FusionObjective(nn.Module):
-    """Scene embeddings (B, M, D) + presence + labels -> L_AF of a random subset per example."""
+    """Scene embeddings (B, M, D) + presence + labels -> L_AF of a random subset per example.
+
+    ``stuck_bank`` (M, L, D), from :func:`fusion_failure_bank`, is needed when
+    ``af.sensor_failure`` is on.
+    """
 
     def __init__(
         self,
@@ -62,16 +68,22 @@ class FusionObjective(nn.Module):
         text_bank: torch.Tensor,
         modalities: tuple[str, ...],
         af: AfConfig,
+        stuck_bank: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
+        if af.sensor_failure and stuck_bank is None:
+            raise ValueError("af.sensor_failure needs the stuck-sensor embeddings (stuck_bank)")
         self.fusion = fusion
         self.register_buffer("text_bank", text_bank.clone())
         self.register_buffer("type_ids", type_ids_for(modalities))
+        self.register_buffer("stuck_bank", stuck_bank)
         self.af = af
 
     def forward(self, batch):
         embeddings, present, labels = batch
         mask = random_subsets(present)
+        if self.af.sensor_failure:
+            embeddings = break_one_sensor(embeddings, mask, self.stuck_bank, self.af.sensor_failure)
         fused = self.fusion(embeddings, self.type_ids.expand(len(labels), -1), mask)
         negatives = (
             hard_negative_mask(embeddings, self.text_bank, labels, present=mask)
@@ -99,6 +111,12 @@ def fusion_dataset(model: OmniBindModel, scenes: SceneSet, device: torch.device)
     return ArrayDataset(embeddings, present, scenes.labels)
 
 
+def fusion_failure_bank(model: OmniBindModel) -> torch.Tensor:
+    """The stuck-sensor embeddings of ``model``'s frozen encoders (training.sensor_failure)."""
+    shapes = {m: model.input_shape(m) for m in model.modalities}
+    return stuck_sensor_bank(model.encoders, shapes, model.modalities)
+
+
 def fusion_params(model: OmniBindModel, kind: str) -> dict:
     """The model's fusion parameters (heads, ...) when ``kind`` is its kind; else defaults."""
     return model.config.fusion.params if kind == model.config.fusion.kind else {}
@@ -118,6 +136,7 @@ def train_fusion(
     af: AfConfig,
     out_dir: Path,
     *,
+    stuck_bank: torch.Tensor | None = None,
     resume: bool = False,
     stop_after: int | None = None,
     desc: str = "af",
@@ -125,7 +144,7 @@ def train_fusion(
     """Train ``fusion`` in place; None for a fusion with nothing to train (``mean``)."""
     if not any(p.requires_grad for p in fusion.parameters()):
         return None
-    objective = FusionObjective(fusion, text_bank, modalities, af)
+    objective = FusionObjective(fusion, text_bank, modalities, af, stuck_bank)
     return train(
         objective, dataset, af.loop, out_dir, resume=resume, stop_after=stop_after, desc=desc,
         collate_fn=collate_batch,
@@ -147,6 +166,7 @@ def run_af(
     model.encoders.to(device)
     dataset = fusion_dataset(model, scenes, device)
     model.encoders.cpu()
+    stuck_bank = fusion_failure_bank(model)
     record_timing(config, "af data", time.monotonic() - started)
     torch.manual_seed(config.seed)  # the fusion's random init is part of the run
     fusion = new_fusion(model, af.fusion)
@@ -162,6 +182,7 @@ def run_af(
         model.modalities,
         af,
         config.out_path / "af",
+        stuck_bank=stuck_bank,
         resume=resume,
         stop_after=stop_after,
     )

@@ -127,6 +127,11 @@ class AfConfig:
     full_vocab_weight: float = 1.0
     tau: float = 0.07
     init: str = "previous"
+    sensor_failure: float = 0.0  # chance an example has one stuck or stale sensor
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.sensor_failure <= 1.0:
+            raise ConfigError(f"sensor_failure must lie in [0, 1], got {self.sensor_failure}")
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,14 @@ class ReportConfig:
     """Settings of the paper-style tables (`omnibind train report`)."""
 
     cad_ablation_steps: int = 150  # per ablation variant and student: shorter than cad.loop
+    cad_ablation_seeds: int = 3  # runs per variant (seeds seed, seed+1, ...): their mean is shown
     noise_std: float = 1.0  # the noise that replaces one modality, in preprocessed units
+
+    def __post_init__(self) -> None:
+        if self.cad_ablation_seeds < 1:
+            raise ConfigError(
+                f"cad_ablation_seeds must be at least 1, got {self.cad_ablation_seeds}"
+            )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ from omnibind_ros.core.encoders import build_compact_encoder
 from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.fusion import Fusion
 from omnibind_ros.core.model import OmniBindModel
-from training.af import fusion_dataset, new_fusion, train_fusion, type_ids_for
+from training.af import (
+    fusion_dataset,
+    fusion_failure_bank,
+    new_fusion,
+    train_fusion,
+    type_ids_for,
+)
 from training.cad import distill, distillation_dataset
 from training.config import TrainConfig
 from training.embedding import accuracy, embed_array, embed_scenes
@@ -51,7 +57,7 @@ class ReportResults:
     modalities: tuple[str, ...]
     test_scenes: int
     fusion_scores: dict[str, SubsetScores]  # fusion variant -> per-combination accuracy
-    cad_ablation: dict[str, dict[str, float]]  # student -> variant -> held-out accuracy
+    cad_ablation: dict[str, dict[str, list[float]]]  # student -> variant -> accuracy per seed
     cad_full_accuracy: dict[str, float]  # student -> accuracy of the bundle's own student
     robustness: dict[str, dict[str, float]]  # noised modality -> variant -> accuracy
     clean: dict[str, float]  # variant -> accuracy on the same combinations without noise
@@ -70,6 +76,7 @@ def _baseline_fusions(
     model.encoders.to(device)
     dataset = fusion_dataset(model, fusion_scenes(config, list(model.modalities)), device)
     model.encoders.cpu()
+    stuck_bank = fusion_failure_bank(model)
     fusions: dict[str, Fusion] = {AF: model.fusion, MEAN: new_fusion(model, "mean")}
     settings = {
         LINEAR: replace(config.af, fusion="linear"),
@@ -80,7 +87,8 @@ def _baseline_fusions(
         fusion = new_fusion(model, af.fusion)
         train_fusion(
             fusion, dataset, model.label_bank.embeddings, model.modalities, af,
-            config.out_path / "report" / name.replace(" ", "_").replace("/", ""), desc=name,
+            config.out_path / "report" / name.replace(" ", "_").replace("/", ""),
+            stuck_bank=stuck_bank, desc=name,
         )  # fmt: skip
         fusions[name] = fusion.cpu().eval()
     return fusions
@@ -88,8 +96,9 @@ def _baseline_fusions(
 
 def _cad_ablation(
     config: TrainConfig, model: OmniBindModel, test, device: torch.device
-) -> dict[str, dict[str, float]]:
-    """Per student, the held-out accuracy of each loss variant, trained from the same init."""
+) -> dict[str, dict[str, list[float]]]:
+    """Per student, the held-out accuracy of each loss variant, once per ablation seed; every
+    variant of one seed starts from the same weights."""
     loop = replace(
         config.cad.loop,
         steps=config.report.cad_ablation_steps,
@@ -97,29 +106,38 @@ def _cad_ablation(
     )
     labels = torch.as_tensor(test.labels)
     model.encoders["image"].to(device)
-    table: dict[str, dict[str, float]] = {}
+    table: dict[str, dict[str, list[float]]] = {}
     for student in config.cad.students:
         dataset = distillation_dataset(
             model.encoders["image"], student_scenes(config, student), student, device
         )
-        table[student] = {}
-        for name, (use_cross, use_self) in CAD_VARIANTS.items():
-            seed_everything(config.seed)  # every variant starts from the same weights
-            encoder = build_compact_encoder(
-                model.config.encoders[student].arch, model.input_shape(student), model.embed_dim
-            )
-            losses = replace(
-                config.cad.losses, use_con=True, use_cross=use_cross, use_self=use_self
-            )
-            out_dir = config.out_path / "report" / "cad" / student / name.replace(" + ", "+")
-            augment_as = student if student in config.cad.augment else None
-            distill(encoder, dataset, model.label_bank.embeddings, losses, loop, out_dir,
-                    augment_as=augment_as, desc=f"{student}:{name}")  # fmt: skip
-            table[student][name] = accuracy(
-                embed_array(encoder, test.inputs[student], device),
-                labels,
-                model.label_bank.embeddings,
-            )
+        table[student] = {name: [] for name in CAD_VARIANTS}
+        for run in range(config.report.cad_ablation_seeds):
+            for name, (use_cross, use_self) in CAD_VARIANTS.items():
+                seed = config.seed + run
+                seed_everything(seed)
+                encoder = build_compact_encoder(
+                    model.config.encoders[student].arch, model.input_shape(student),
+                    model.embed_dim,
+                )  # fmt: skip
+                losses = replace(
+                    config.cad.losses, use_con=True, use_cross=use_cross, use_self=use_self
+                )
+                out_dir = (
+                    config.out_path / "report" / "cad" / student / f"{name.replace(' + ', '+')}"
+                    f"-seed{seed}"
+                )
+                augment_as = student if student in config.cad.augment else None
+                distill(encoder, dataset, model.label_bank.embeddings, losses,
+                        replace(loop, seed=seed), out_dir, augment_as=augment_as,
+                        desc=f"{student}:{name}:seed{seed}")  # fmt: skip
+                table[student][name].append(
+                    accuracy(
+                        embed_array(encoder, test.inputs[student], device),
+                        labels,
+                        model.label_bank.embeddings,
+                    )
+                )
     model.encoders.cpu()
     return table
 

@@ -6,6 +6,8 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from omnibind_ros.core.modalities import ROLES, Role
 from training.config import TrainConfig
 
@@ -73,17 +75,19 @@ def _fusion_section(results: ReportResults) -> tuple[str, list[str]]:
 
 
 def _cad_section(results: ReportResults, config: TrainConfig) -> tuple[str, list[str]]:
-    ablation = results.cad_ablation
-    variants = list(next(iter(ablation.values())))
-    rows = [[s, *[_pct(ablation[s][v]) for v in variants], _pct(results.cad_full_accuracy[s])]
-            for s in ablation]  # fmt: skip
+    runs = results.cad_ablation  # student -> variant -> accuracy per seed
+    variants = list(next(iter(runs.values())))
+    ablation = {s: {v: float(np.mean(runs[s][v])) for v in variants} for s in runs}
+    rows = [[s, *[f"{_pct(ablation[s][v])} ± {_pct(np.std(runs[s][v]))}" for v in variants],
+             _pct(results.cad_full_accuracy[s])] for s in runs]  # fmt: skip
     means = {v: sum(ablation[s][v] for s in ablation) / len(ablation) for v in variants}
     full_mean = sum(results.cad_full_accuracy.values()) / len(results.cad_full_accuracy)
     rows.append(["mean", *[_pct(means[v]) for v in variants], _pct(full_mean)])
     con, cross, self_, both = (means[v] for v in variants)
     helped = [s for s in ablation if ablation[s][variants[3]] > ablation[s][variants[0]]]
+    seeds = config.report.cad_ablation_seeds
     claims = [
-        f"L_cross helps (mean over students {_pct(con)} -> {_pct(cross)}): "
+        f"L_cross helps (mean over students and {seeds} seeds {_pct(con)} -> {_pct(cross)}): "
         f"{_verdict(cross > con)}.",
         f"L_self helps ({_pct(con)} -> {_pct(self_)}): {_verdict(self_ > con)}.",
         f"All three terms beat each single addition ({_pct(both)} vs {_pct(cross)} and "
@@ -93,10 +97,12 @@ def _cad_section(results: ReportResults, config: TrainConfig) -> tuple[str, list
     steps, full_steps = config.report.cad_ablation_steps, config.cad.loop.steps
     text = (
         "### CAD ablation: student accuracy (%) by loss terms (analog of Table 7)\n\n"
-        f"Each variant trains a fresh student from the same initial weights for {steps} steps "
-        f"(the shipped students train for {full_steps}: the ablation runs are shortened to fit "
-        "the time budget), with the bundle's image encoder and the text encoder as frozen "
-        "teachers, on the same scarce student data. The last column is the shipped student.\n\n"
+        f"Each variant trains a fresh student for {steps} steps (the shipped students train "
+        f"for {full_steps}: the ablation runs are shortened to fit the time budget), with the "
+        "bundle's image encoder and the text encoder as frozen teachers, on the same scarce "
+        f"student data, once per seed ({seeds} seeds; one seed fixes the initial weights and "
+        "the batch order, the same for every variant). Cells are the mean ± standard "
+        "deviation over seeds. The last column is the shipped student.\n\n"
         f"{_table(['student', *variants, f'shipped ({full_steps} steps)'], rows)}\n"
     )
     return text, claims
