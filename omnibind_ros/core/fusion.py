@@ -10,7 +10,11 @@ whatever they hold (even NaN) cannot change the output, and a fixed ``max_tokens
 mask lets one ONNX graph serve every subset.
 
 - ``adaptive`` (AF): modality-type embedding + one self-attention layer over the present
-  tokens, then the mean over present tokens.
+  tokens, then the mean of its outputs over present tokens, as Eq. 8 reads. That mean is a
+  weighted sum of the tokens' value projections whose weights come from how the tokens
+  attend to each other, so the module can turn one sensor down when the others disagree
+  with it. (A residual + LayerNorm around the attention would rescale every token to the
+  same norm and trained to ~2.5 points less robustness to a broken sensor on validation.)
 - ``mean``: the mean of the present embeddings; no parameters.
 - ``linear``: one slot per modality type (the mean of that type's present tokens, zero when
   absent), concatenated and mapped by one linear layer — the paper's "+Linear" over
@@ -106,7 +110,6 @@ class AdaptiveFusion(Fusion):
         self.type_embedding = nn.Embedding(NUM_TYPES, embed_dim)
         nn.init.normal_(self.type_embedding.weight, std=0.02)
         self.attention = nn.MultiheadAttention(embed_dim, heads, dropout=dropout, batch_first=True)
-        self.norm = nn.LayerNorm(embed_dim)
 
     def fuse(self, tokens, type_ids, mask):
         x = tokens + self.type_embedding(type_ids)
@@ -114,7 +117,7 @@ class AdaptiveFusion(Fusion):
         # such rows attend to everything; masked_mean then returns zero for them anyway.
         ignore = ~mask & mask.any(dim=1, keepdim=True)
         attended, _ = self.attention(x, x, x, key_padding_mask=ignore, need_weights=False)
-        return masked_mean(self.norm(x + attended), mask)
+        return masked_mean(attended, mask)
 
 
 FUSION_KINDS: dict[str, type[Fusion]] = {
