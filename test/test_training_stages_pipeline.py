@@ -92,6 +92,7 @@ def test_report_writes_every_table(work: Path, full_run: Path) -> None:
     for heading in ("per combination size", "CAD ablation", "Robustness", "claims, checked"):
         assert heading in text
     assert "| AF |" in text and "| Mean |" in text and "| AF w/o negatives |" in text
+    assert "| MLP over all embeddings (reference) |" in text
     assert "2 seeds" in text and " ± " in text  # tiny.yaml: two runs per ablation variant
     for student in ("thermal", "event", "tactile", "audio", "lidar"):
         assert f"| {student} |" in text

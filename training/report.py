@@ -33,6 +33,7 @@ from training.cad import distill, distillation_dataset
 from training.config import TrainConfig
 from training.embedding import accuracy, embed_array, embed_scenes
 from training.fusion_eval import SubsetScores, all_subsets, score_subsets, with_noise
+from training.reference_fusion import ConcatMLPFusion
 from training.report_markdown import render_markdown
 from training.runner import seed_everything
 from training.stage_data import fusion_scenes, held_out_scenes, student_scenes
@@ -41,6 +42,7 @@ from training.stage_io import TIMINGS_NAME
 log = logging.getLogger(__name__)
 
 AF, AF_NO_NEG, LINEAR, MEAN = "AF", "AF w/o negatives", "Linear", "Mean"
+REFERENCE = "MLP over all embeddings (reference)"
 # name -> (use L_cross, use L_self); L_con is always on (method.md Eq. 7, paper Tab. 7)
 CAD_VARIANTS: dict[str, tuple[bool, bool]] = {
     "L_con": (False, False),
@@ -78,16 +80,22 @@ def _baseline_fusions(
     model.encoders.cpu()
     stuck_bank = fusion_failure_bank(model)
     fusions: dict[str, Fusion] = {AF: model.fusion, MEAN: new_fusion(model, "mean")}
-    settings = {
-        LINEAR: replace(config.af, fusion="linear"),
-        AF_NO_NEG: replace(config.af, fusion="adaptive", negatives=False, full_vocab_ce=True),
+    linear = replace(config.af, fusion="linear")
+    no_negatives = replace(config.af, fusion="adaptive", negatives=False, full_vocab_ce=True)
+    to_train = {
+        LINEAR: (lambda: new_fusion(model, "linear"), linear),
+        AF_NO_NEG: (lambda: new_fusion(model, "adaptive"), no_negatives),
+        REFERENCE: (
+            lambda: ConcatMLPFusion(model.embed_dim, model.config.fusion.max_tokens),
+            config.af,
+        ),
     }
-    for name, af in settings.items():
+    for name, (build, af) in to_train.items():
         torch.manual_seed(config.seed)
-        fusion = new_fusion(model, af.fusion)
+        fusion = build()
         train_fusion(
             fusion, dataset, model.label_bank.embeddings, model.modalities, af,
-            config.out_path / "report" / name.replace(" ", "_").replace("/", ""),
+            config.out_path / "report" / name.split(" (")[0].replace(" ", "_").replace("/", ""),
             stuck_bank=stuck_bank, desc=name,
         )  # fmt: skip
         fusions[name] = fusion.cpu().eval()

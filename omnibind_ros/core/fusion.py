@@ -69,6 +69,17 @@ def masked_mean(tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return total / present.sum(dim=1).clamp(min=1).to(tokens.dtype)
 
 
+def type_slots(
+    tokens: torch.Tensor, type_ids: torch.Tensor, mask: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One slot per modality type: (B, T, D) mean of that type's present tokens (zero when
+    none) and (B, T) how many tokens each type has."""
+    # One-hot matmul instead of scatter: the same graph exports cleanly to ONNX.
+    membership = F.one_hot(type_ids, NUM_TYPES).to(tokens.dtype) * mask.unsqueeze(-1)
+    count = membership.sum(dim=1)
+    return (membership.transpose(1, 2) @ tokens) / count.clamp(min=1).unsqueeze(-1), count
+
+
 class MeanFusion(Fusion):
     kind = "mean"
 
@@ -87,10 +98,7 @@ class LinearFusion(Fusion):
             self.proj.bias.zero_()
 
     def fuse(self, tokens, type_ids, mask):
-        # One-hot matmul instead of scatter: the same graph exports cleanly to ONNX.
-        membership = F.one_hot(type_ids, NUM_TYPES).to(tokens.dtype) * mask.unsqueeze(-1)
-        slot_sum = membership.transpose(1, 2) @ tokens  # (B, T, D)
-        slots = slot_sum / membership.sum(dim=1).clamp(min=1).unsqueeze(-1)
+        slots, _ = type_slots(tokens, type_ids, mask)
         return self.proj(slots.flatten(1))
 
 
