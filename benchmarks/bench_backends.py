@@ -11,7 +11,6 @@ benchmarks/results/backends.json. This is what ``backend: auto`` rests on.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import tempfile
 from pathlib import Path
@@ -21,6 +20,7 @@ import torch
 from bench_core import build_model
 from bench_preprocess import timings_ms
 
+from omnibind_ros.bench_cli import save_results
 from omnibind_ros.core.fusion import pack_tokens
 from omnibind_ros.runtime.backends import attach_backend
 from omnibind_ros.runtime.tensorrt_runner import tensorrt_unavailable_reason
@@ -72,11 +72,7 @@ def main() -> None:
             for n in names
         )
         print(f"{graph:10s}{cells}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps({"model": source, "machine": platform.processor(), "results": results}, indent=2)
-    )
-    print(f"written {RESULTS}")
+    save_results(RESULTS, {"model": source, "machine": platform.processor(), "results": results})
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ writers the simulated sensors use. Prints a table and writes benchmarks/results/
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from omnibind_ros.bench_cli import save_results
 from omnibind_ros.core.samples import EventSample, make_events
 from omnibind_ros.ros.conversions import (
     audio_to_msg,
@@ -132,9 +132,7 @@ def main() -> None:
         "numpy": np.__version__,
         "results": results,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    save_results(args.output, report)
 
 
 if __name__ == "__main__":

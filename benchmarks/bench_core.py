@@ -12,7 +12,6 @@ latency does not depend on the weights.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import torch
 from bench_preprocess import timings_ms, typical_samples
 
+from omnibind_ros.bench_cli import save_results
 from omnibind_ros.core.bundle import load_bundle
 from omnibind_ros.core.config import ModelConfig
 from omnibind_ros.core.model import OmniBindModel
@@ -99,7 +99,6 @@ def main() -> None:
     rows = measure(model, args.repeats)
     print(f"model: {source}; torch {torch.__version__}, 1 thread, {args.repeats} runs each")
     print(render(rows))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "model": source,
         "repeats": args.repeats,
@@ -113,8 +112,7 @@ def main() -> None:
         },
         "results": rows,
     }
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    save_results(args.output, report)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,14 @@ and writes benchmarks/results/dds_delivery.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from omnibind_ros.bench_cli import save_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dds_delivery.json"
 PROFILE = Path(__file__).resolve().parent.parent / "config" / "fastdds_large_messages.xml"
@@ -132,9 +133,7 @@ def main() -> int:
         "seconds": args.seconds,
         "results": results,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    save_results(args.output, report)
     return 0
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from omnibind_ros.bench_cli import save_results
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "node.json"
 CONFIGS = [ROOT / "config" / "perception.yaml", ROOT / "config" / "demo.yaml"]
@@ -175,9 +177,7 @@ def main() -> int:
         },
     }
     print(json.dumps(report, indent=2))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    save_results(args.output, report)
     return 0
 
 

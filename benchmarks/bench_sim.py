@@ -10,7 +10,6 @@ Prints a table and writes the numbers as JSON. Target: 1,000 scenes in under 60 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from omnibind_ros.bench_cli import save_results
 from omnibind_ros.sim import SENSOR_MODALITIES, World
 
 
@@ -96,9 +96,7 @@ def main() -> None:
         f"stream of all six sensors at natural rates: {stream['real_time_factor']:.2f}x real time"
     )
     print(f"load average before/after: {load_before} / {os.getloadavg()}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    save_results(args.out, result)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,19 @@ with the repository, not with an installed package.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def save_results(path: Path, report: dict) -> None:
+    """Write a benchmark's JSON report, creating its folder, and say where it went."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {path}")
 
 
 def available() -> list[str]:
