@@ -1,5 +1,10 @@
 """Typed errors the model layer raises, so callers can count and report them."""
 
+from __future__ import annotations
+
+import math
+from typing import Any
+
 
 class OmniBindError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -20,3 +25,14 @@ class BundleError(OmniBindError, RuntimeError):
 
 class ConfigError(OmniBindError, ValueError):
     """A configuration value that is missing or out of range; the message says what to fix."""
+
+
+def finite_number(value: Any, name: str) -> float:
+    """``value`` as a finite float, or a ConfigError naming the setting ``name``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{name} must be finite, got {value!r}")
+    return number

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.errors import ConfigError, finite_number
 from omnibind_ros.core.labels import validate_labels
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 
@@ -319,12 +319,7 @@ def _option_value(spec: ParamSpec, value: Any, where: str) -> Any:
     value = spec.default if value is None else value
     if spec.kind == "string":
         return str(value).strip()
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ConfigError(f"{name} must be finite, got {value!r}")
+    number = finite_number(value, name)
     if spec.kind == "int" and number != int(number):
         raise ConfigError(f"{name} must be a whole number, got {value!r}")
     if spec.bound == "positive" and number <= 0:

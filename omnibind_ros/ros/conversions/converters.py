@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.errors import ConfigError, finite_number
 from omnibind_ros.ros.conversions.audio import (
     AUDIO_DATA,
     AUDIO_DATA_STAMPED,
@@ -82,12 +82,7 @@ class Converter:
     def _number(self, name: str, default: float, *, low: float = -math.inf) -> float:
         """A finite number option, at least ``low``."""
         value = self._options.get(name, default)
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{self._where(name)} must be a number, got {value!r}") from None
-        if not math.isfinite(number):
-            raise ConfigError(f"{self._where(name)} must be finite, got {value!r}")
+        number = finite_number(value, self._where(name))
         if number < low:
             raise ConfigError(f"{self._where(name)} must be >= {low}, got {value!r}")
         return number
