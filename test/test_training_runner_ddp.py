@@ -13,7 +13,14 @@ import torch.multiprocessing as mp
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from training.runner import CHECKPOINT_NAME, LOG_NAME, LoopConfig, seed_everything, train
+from training.runner import (
+    CHECKPOINT_NAME,
+    LOG_NAME,
+    LoopConfig,
+    leave_process_group,
+    seed_everything,
+    train,
+)
 
 pytestmark = pytest.mark.slow  # three two-process launches, about 10 s
 
@@ -47,7 +54,8 @@ def _worker(rank: int, port: int, out_dir: str, stop_after: int | None, resume: 
         {"state": objective.state_dict(), "losses": result.losses, "step": result.step},
         Path(out_dir).parent / f"{Path(out_dir).name}-rank{rank}-{result.step}.pt",
     )
-    dist.destroy_process_group()
+    leave_process_group()
+    assert not dist.is_initialized()
 
 
 def _free_port() -> int:

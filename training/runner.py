@@ -13,6 +13,7 @@ model, optimizer, scheduler and every random generator of every rank.
 from __future__ import annotations
 
 import csv
+import gc
 import logging
 import math
 import os
@@ -136,6 +137,21 @@ def init_distributed(ctx: DistContext, device: torch.device) -> None:
         if device.type == "cuda":
             torch.cuda.set_device(device)
         dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+
+
+def leave_process_group() -> None:
+    """End a torchrun run cleanly: every rank done, then the process group torn down.
+
+    DistributedDataParallel wrappers sit in reference cycles that keep the gloo group alive,
+    and a gloo worker thread still releasing its last tensors while Python shuts down aborts
+    the process (SIGABRT, which torchrun reports as a failed run). Collecting those cycles
+    and destroying the group here joins the worker threads while the interpreter still runs.
+    """
+    if not dist.is_initialized():
+        return
+    dist.barrier()
+    gc.collect()
+    dist.destroy_process_group()
 
 
 def warmup_cosine(warmup_steps: int, total_steps: int):

@@ -91,6 +91,7 @@ def run_stage(args: argparse.Namespace) -> int:
     try:
         from training.af import run_af
         from training.cad import run_cad
+        from training.runner import leave_process_group
         from training.stage_io import join_process_group, record_timing
         from training.teacher import run_teacher
 
@@ -104,9 +105,12 @@ def run_stage(args: argparse.Namespace) -> int:
             _, finished = runners[name](config, resume=args.resume, stop_after=args.stop_after)
             if not finished:
                 log.info("%s: stopped early; continue with --resume", name)
-                return 0
-        if args.stage == "all":
-            record_timing(config, "all", time.monotonic() - started)
+                break
+        else:
+            if args.stage == "all":
+                record_timing(config, "all", time.monotonic() - started)
+        # Only on success: after an error the other ranks may never reach the barrier.
+        leave_process_group()
     except OmniBindError as error:
         print(f"omnibind train {args.stage}: {error}", file=sys.stderr)
         return 2
