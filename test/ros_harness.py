@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import threading
 import time
 import zlib
@@ -27,6 +29,29 @@ from omnibind_ros.ros.middleware import use_large_message_profile
 def domain_id_for(module_name: str) -> int:
     """A DDS domain for one test module of this process: no cross-talk with other runs."""
     return 1 + (os.getpid() * 31 + zlib.crc32(module_name.encode())) % 200
+
+
+# Child processes dump every thread's Python stack on SIGABRT (see interrupt_and_wait).
+CHILD_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
+
+
+def interrupt_and_wait(process: subprocess.Popen, timeout: float) -> int:
+    """Ctrl-C ``process`` and return its exit code. If it has not exited within ``timeout``,
+    abort it so faulthandler prints where each thread is stuck, and fail with that output."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        try:
+            output, errors = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, errors = process.communicate()
+        raise AssertionError(
+            f"still running {timeout} s after Ctrl-C; its output and thread stacks:\n"
+            f"{output or ''}{errors or ''}"
+        ) from None
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.02) -> bool:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 from fixtures_model import trained_bundle_path
-from ros_harness import domain_id_for
+from ros_harness import CHILD_ENV, domain_id_for, interrupt_and_wait
 
 from omnibind_ros.ros.demo import format_line
 
@@ -41,7 +40,7 @@ def test_status_line_names_sensors_labels_and_truth() -> None:
 
 
 def test_demo_prints_a_line_per_second_as_sensors_change_and_stops_on_ctrl_c() -> None:
-    env = {**os.environ, "ROS_DOMAIN_ID": str(domain_id_for(__name__)), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **CHILD_ENV, "ROS_DOMAIN_ID": str(domain_id_for(__name__))}
     process = subprocess.Popen(
         demo_command(120), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -53,8 +52,7 @@ def test_demo_prints_a_line_per_second_as_sensors_change_and_stops_on_ctrl_c() -
             if not line:
                 break
             lines.append(line.rstrip("\n"))
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == 0
+        assert interrupt_and_wait(process, timeout=20) == 0
     finally:
         if process.poll() is None:
             process.kill()

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from fixtures_model import untrained_model
-from ros_harness import domain_id_for
+from ros_harness import CHILD_ENV, domain_id_for, interrupt_and_wait
 
 from omnibind_ros.core.bundle import save_bundle
 from omnibind_ros.runtime.tensorrt_runner import tensorrt_unavailable_reason
 
 pytestmark = pytest.mark.ros
 
-ENV = {**os.environ, "ROS_DOMAIN_ID": str(domain_id_for(__name__)), "PYTHONUNBUFFERED": "1"}
+ENV = {**os.environ, **CHILD_ENV, "ROS_DOMAIN_ID": str(domain_id_for(__name__))}
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +89,7 @@ def test_running_node_exits_cleanly_on_ctrl_c(bundle: Path) -> None:
             if "ready:" in line or not line:
                 break
         assert any("ready:" in line for line in lines), "".join(lines)
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=15) == 0
+        assert interrupt_and_wait(process, timeout=15) == 0
     finally:
         if process.poll() is None:
             process.kill()
