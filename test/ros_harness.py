@@ -31,8 +31,16 @@ def domain_id_for(module_name: str) -> int:
     return 1 + (os.getpid() * 31 + zlib.crc32(module_name.encode())) % 200
 
 
-# Child processes dump every thread's Python stack on SIGABRT (see interrupt_and_wait).
-CHILD_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
+def child_env(module_name: str) -> dict[str, str]:
+    """Environment for a node run as a child process by a test module: that module's DDS
+    domain, unbuffered output, and a dump of every thread's stack on SIGABRT (which
+    ``interrupt_and_wait`` sends to a child that hangs)."""
+    return {
+        **os.environ,
+        "ROS_DOMAIN_ID": str(domain_id_for(module_name)),
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONFAULTHANDLER": "1",
+    }
 
 
 def interrupt_and_wait(process: subprocess.Popen, timeout: float) -> int:

@@ -3,7 +3,6 @@ duration ends it cleanly."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import time
 
 import pytest
 from fixtures_model import trained_bundle_path
-from ros_harness import CHILD_ENV, domain_id_for, interrupt_and_wait
+from ros_harness import child_env, interrupt_and_wait
 
 from omnibind_ros.ros.demo import format_line
 
@@ -40,9 +39,12 @@ def test_status_line_names_sensors_labels_and_truth() -> None:
 
 
 def test_demo_prints_a_line_per_second_as_sensors_change_and_stops_on_ctrl_c() -> None:
-    env = {**os.environ, **CHILD_ENV, "ROS_DOMAIN_ID": str(domain_id_for(__name__))}
     process = subprocess.Popen(
-        demo_command(120), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        demo_command(120),
+        env=child_env(__name__),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: list[str] = []
     try:

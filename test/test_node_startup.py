@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -11,14 +10,14 @@ from pathlib import Path
 
 import pytest
 from fixtures_model import untrained_model
-from ros_harness import CHILD_ENV, domain_id_for, interrupt_and_wait
+from ros_harness import child_env, interrupt_and_wait
 
 from omnibind_ros.core.bundle import save_bundle
 from omnibind_ros.runtime.tensorrt_runner import tensorrt_unavailable_reason
 
 pytestmark = pytest.mark.ros
 
-ENV = {**os.environ, **CHILD_ENV, "ROS_DOMAIN_ID": str(domain_id_for(__name__))}
+ENV = child_env(__name__)
 
 
 @pytest.fixture(scope="module")
