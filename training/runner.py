@@ -142,10 +142,11 @@ def init_distributed(ctx: DistContext, device: torch.device) -> None:
 def leave_process_group() -> None:
     """End a torchrun run cleanly: every rank done, then the process group torn down.
 
-    DistributedDataParallel wrappers sit in reference cycles that keep the gloo group alive,
-    and a gloo worker thread still releasing its last tensors while Python shuts down aborts
-    the process (SIGABRT, which torchrun reports as a failed run). Collecting those cycles
-    and destroying the group here joins the worker threads while the interpreter still runs.
+    A gloo worker thread still releasing its last tensors while Python shuts down aborts the
+    process (SIGABRT, which torchrun reports as a failed run); destroying the group alone did
+    not prevent it, as DistributedDataParallel wrappers left in reference cycles can keep the
+    group alive. Collecting them first lets the destroy join the worker threads while the
+    interpreter still runs.
     """
     if not dist.is_initialized():
         return
