@@ -19,7 +19,7 @@ import yaml
 from fixtures_model import untrained_model
 
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
-from omnibind_ros.ros.params import (
+from omnibind_ros.pipeline.params import (
     NODE_PARAMETERS,
     SENSOR_PARAMETERS,
     parse_node_config,

@@ -1,6 +1,6 @@
 """Warnings about bad messages are throttled per sensor, not per call site."""
 
-from omnibind_ros.ros.log_throttle import KeyedThrottle
+from omnibind_ros.pipeline.log_throttle import KeyedThrottle
 
 
 class FakeClock:

@@ -14,13 +14,13 @@ from ros_harness import JsonRecorder, Repeater, wait_until
 from sensor_messages import camera_msg, thermal_msg
 from sensor_msgs.msg import Image
 
+from omnibind_ros.pipeline.inference import SceneResult, SensorResult
+from omnibind_ros.pipeline.slots import SlotView
 from omnibind_ros.ros import outputs
 from omnibind_ros.ros.conversions.optional import optional_module
 from omnibind_ros.ros.diagnostics import ERROR, OK, STALE, WARN, DiagnosticsReporter
 from omnibind_ros.ros.entities import without_subscription_events
-from omnibind_ros.ros.inference import SceneResult, SensorResult
 from omnibind_ros.ros.perception_node import PerceptionNode
-from omnibind_ros.ros.slots import SlotView
 
 pytestmark = pytest.mark.ros
 
@@ -28,8 +28,8 @@ RESULT = SceneResult(
     stamp_ns=2_000_000_000,
     top_k=[("dog", 0.7), ("person", 0.2)],
     sensors=[
-        SensorResult("front", "image", "dog", 0.6, 2_000_000_000),
-        SensorResult("rear", "image", "person", 0.8, 1_900_000_000),
+        SensorResult("front", "image", "dog", 0.6, 2_000_000_000, "front_cam_optical"),
+        SensorResult("rear", "image", "person", 0.8, 1_900_000_000, "rear_cam_optical"),
         SensorResult("mic", "audio", "dog", 0.5, 1_950_000_000),
     ],
 )
@@ -47,9 +47,17 @@ def test_scene_json_carries_stamp_labels_modalities_sensors_and_latency() -> Non
     }
     assert scene["sensors"]["rear"] == {
         "modality": "image", "label": "person", "score": 0.8, "stamp_ns": 1_900_000_000,
+        "frame_id": "rear_cam_optical",
     }  # fmt: skip
+    assert scene["sensors"]["mic"]["frame_id"] == ""  # audio arrays carry no header
     assert scene["latency_ms"] == pytest.approx(50.0)
     assert scene["oldest_sample_ms"] == pytest.approx(150.0)
+
+
+def test_a_scene_rests_on_the_frame_of_its_newest_framed_sample() -> None:
+    assert RESULT.frame_id == "front_cam_optical"
+    unframed = SceneResult(1, [("dog", 1.0)], [SensorResult("mic", "audio", "dog", 1.0, 1)])
+    assert unframed.frame_id == ""
 
 
 def test_overlay_draws_labels_on_a_copy_of_the_frame() -> None:
@@ -67,7 +75,8 @@ def test_overlay_draws_labels_on_a_copy_of_the_frame() -> None:
 def view(**changes) -> SlotView:
     base = dict(
         name="cam", modality="image", topic="/cam", active=True, reason="", embedding=None,
-        stamp_ns=0, age=0.05, rate_hz=30.0, publishers=1, received=10, superseded=2, bad=0,
+        stamp_ns=0, frame_id="", age=0.05, rate_hz=30.0, publishers=1, received=10,
+        superseded=2, bad=0,
         encode_errors=0, encoded=8, last_error="",
     )  # fmt: skip
     return SlotView(**{**base, **changes})

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from omnibind_ros.core.errors import ConfigError
-from omnibind_ros.ros.params import (
+from omnibind_ros.pipeline.params import (
     NODE_PARAMETERS,
     SENSOR_PARAMETERS,
     IncompleteSensorError,

@@ -14,7 +14,7 @@ from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from std_msgs.msg import Header
 
-from omnibind_ros.ros.slots import SlotView
+from omnibind_ros.pipeline.slots import SlotView
 
 # diagnostic_msgs/DiagnosticStatus levels (the message holds them as single bytes).
 OK, WARN, ERROR, STALE = 0, 1, 2, 3

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from omnibind_ros.pipeline.inference import SceneResult
 from omnibind_ros.ros.conversions.optional import optional_module
-from omnibind_ros.ros.inference import SceneResult
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
@@ -38,6 +38,7 @@ def scene_dict(result: SceneResult, now_ns: int, frame_id: str = "") -> dict[str
                 "label": s.label,
                 "score": s.score,
                 "stamp_ns": s.stamp_ns,
+                "frame_id": s.frame_id,
             }
             for s in result.sensors
         },

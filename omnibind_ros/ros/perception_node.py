@@ -1,5 +1,9 @@
 """The perception node: whatever sensors publish now -> one embedding space -> scene labels.
 
+A thin rclpy shell over :class:`~omnibind_ros.pipeline.pipeline.PerceptionPipeline`, which
+holds the slots, the encoder and the fuser and reads time from the node's clock (so staleness,
+rate limits and fusion windows follow ``use_sim_time``).
+
 Threads: subscription callbacks (a reentrant group) only convert and store the newest sample
 of their slot; one encoder thread embeds new samples; the fusion timer (its own group) fuses
 the cached embeddings of the active slots at ``rate_hz``; a housekeeping group polls the graph,
@@ -11,12 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import torch
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
@@ -27,19 +28,12 @@ from rclpy.timer import Timer
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
-from omnibind_ros.core.bundle import load_bundle
-from omnibind_ros.core.errors import BundleError, ConfigError
+from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.model import OmniBindModel
 from omnibind_ros.paths import default_bundle_path
-from omnibind_ros.ros import outputs
-from omnibind_ros.ros.conversions import image_to_msg
-from omnibind_ros.ros.conversions.header import make_header
-from omnibind_ros.ros.conversions.optional import optional_module
-from omnibind_ros.ros.diagnostics import DiagnosticsReporter, diagnostic_array
-from omnibind_ros.ros.executors import run_nodes
-from omnibind_ros.ros.hotplug import HotplugTracker, discover
-from omnibind_ros.ros.inference import EncoderWorker, SceneFuser, SceneResult, SlotRegistry
-from omnibind_ros.ros.params import (
+from omnibind_ros.pipeline.hotplug import HotplugTracker, discover
+from omnibind_ros.pipeline.inference import SceneResult
+from omnibind_ros.pipeline.params import (
     NODE_PARAMETERS,
     SENSOR_PARAMETERS,
     IncompleteSensorError,
@@ -48,13 +42,17 @@ from omnibind_ros.ros.params import (
     parse_node_config,
     parse_sensor_config,
 )
+from omnibind_ros.pipeline.pipeline import PerceptionPipeline
+from omnibind_ros.pipeline.warmup import warm_up
+from omnibind_ros.ros import outputs
+from omnibind_ros.ros.conversions import image_to_msg
+from omnibind_ros.ros.conversions.header import make_header
+from omnibind_ros.ros.conversions.optional import optional_module
+from omnibind_ros.ros.diagnostics import DiagnosticsReporter, diagnostic_array
+from omnibind_ros.ros.executors import run_nodes
 from omnibind_ros.ros.ros_params import declare, declare_all, value
 from omnibind_ros.ros.sensor_manager import SensorManager, build_converter
-from omnibind_ros.ros.slots import RateEstimator
-from omnibind_ros.ros.streams import audio_clip_seconds
-from omnibind_ros.ros.warmup import warm_up
-from omnibind_ros.runtime.backends import attach_backend, resolve_backend
-from omnibind_ros.runtime.tensorrt_runner import tensorrt_unavailable_reason
+from omnibind_ros.runtime.loading import load_model
 
 NODE_NAME = "omnibind"
 # Changing these means loading another model: restart the node instead.
@@ -64,39 +62,13 @@ _SENSOR_SPECS = {spec.name: spec for spec in SENSOR_PARAMETERS}
 _BASE_SENSOR_SPECS = [s for s in SENSOR_PARAMETERS if len(s.modalities) > 1]
 
 
-def load_model(config: NodeConfig, log: Callable[[str], None]) -> OmniBindModel:
-    """The bundle with its inference backend attached; ConfigError/BundleError say what to fix.
-
-    A TensorRT engine is built in the background (minutes on a Jetson) while torch answers,
-    so the node is never deaf; ``log`` reports the progress.
-    """
-    backend = resolve_backend(config.backend, config.device)
-    if config.device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(
-            f"device {config.device!r} asked for, but torch sees no CUDA GPU: use cpu"
-        )
-    if backend == "tensorrt" and (reason := tensorrt_unavailable_reason()):
-        raise ConfigError(f"backend tensorrt: {reason}; use backend auto or onnxruntime")
-    if not config.bundle.is_file():
-        raise BundleError(
-            f"model bundle {config.bundle} not found: set model.bundle to a .omnibind file "
-            "(train one with `omnibind train`)"
-        )
-    model = load_bundle(config.bundle)
-    attach_backend(
-        model, backend, config.device, cache_dir=config.cache_dir, fp16=config.fp16, log=log,
-        background=True,
-    )  # fmt: skip
-    return model
-
-
 class PerceptionNode(Node):
     """``model`` may be given ready to run (its backend attached by the caller); otherwise
     ``model.bundle`` is loaded with the configured backend and device."""
 
     def __init__(self, *, model: OmniBindModel | None = None, **node_kwargs: Any) -> None:
         super().__init__(NODE_NAME, **node_kwargs)
-        self._worker: EncoderWorker | None = None
+        self._pipeline: PerceptionPipeline | None = None
         self._sensors: SensorManager | None = None
         try:
             self._set_up(model)
@@ -107,36 +79,38 @@ class PerceptionNode(Node):
     def _set_up(self, model: OmniBindModel | None) -> None:
         declare_all(self, NODE_PARAMETERS, read_only=READ_ONLY)
         self._config = parse_node_config(self._node_value, default_bundle_path())
-        self._model = model if model is not None else load_model(self._config, self._log_info)
+        if model is None:
+            config = self._config
+            model = load_model(
+                config.bundle, config.backend, config.device, cache_dir=config.cache_dir,
+                fp16=config.fp16, log=self._log_info,
+            )  # fmt: skip
+        self._model = model
         if self._config.labels:
             self._model.set_labels(list(self._config.labels))
         took = warm_up(self._model.encode, self._model.modalities)
         self._log_info(
             "first encodes: " + ", ".join(f"{m} {s * 1e3:.0f} ms" for m, s in took.items())
         )
-        self._fuser = SceneFuser(self._model, self._config.top_k)
-        self._registry = SlotRegistry()
+        pipeline = PerceptionPipeline(
+            self._model,
+            top_k=self._config.top_k,
+            fusion_window=self._config.fusion_window,
+            max_encode_hz=self._config.max_encode_hz,
+            clock=self._clock_seconds,
+            report_error=self._report_encode_error,
+        )
+        self._pipeline = pipeline
+        self._fuser = pipeline.fuser
         self._declaring = False  # our own declarations re-enter the parameter callbacks
         self._waiting_sensors: set[str] = set()
         self._discovered_topics: set[str] = set()
-        self._fuse_seconds: deque[float] = deque(maxlen=200)
-        self._scene_rate = RateEstimator()
         self._hotplug = HotplugTracker()
         self._diagnostics = DiagnosticsReporter(self.get_fully_qualified_name())
 
         self._fusion_group = MutuallyExclusiveCallbackGroup()
         self._housekeeping_group = MutuallyExclusiveCallbackGroup()
-        worker = EncoderWorker(self._model.encode, self._registry, self._report_encode_error)
-        self._worker = worker
-        audio = self._model.config.encoders.get("audio")
-        self._sensors = SensorManager(
-            self,
-            self._registry,
-            on_sample=worker.wake,
-            max_encode_hz=self._config.max_encode_hz,
-            audio_clip_seconds=audio_clip_seconds(audio.preprocess if audio else None),
-            callback_group=ReentrantCallbackGroup(),
-        )
+        self._sensors = SensorManager(self, pipeline, callback_group=ReentrantCallbackGroup())
         self._create_publishers()
         for name in self._config.sensor_names:
             self._declare_sensor(name)
@@ -146,7 +120,7 @@ class PerceptionNode(Node):
 
         self._periodic: dict[str, Timer] = {}
         self._start_timers()
-        worker.start()
+        pipeline.worker.start()
         self._log_info(
             f"ready: {len(self._model.labels)} labels, model modalities "
             f"{', '.join(self._model.modalities)}, sensors {', '.join(self._sensors.configs)}"
@@ -155,14 +129,18 @@ class PerceptionNode(Node):
     # -- lifecycle ----------------------------------------------------------------------------
 
     def destroy_node(self) -> None:
-        if self._worker is not None:
-            self._worker.stop()
+        if self._pipeline is not None:
+            self._pipeline.worker.stop()
         if self._sensors is not None:
             self._sensors.destroy()
         super().destroy_node()
 
     def _log_info(self, message: str) -> None:
         self.get_logger().info(message)
+
+    def _clock_seconds(self) -> float:
+        """The pipeline's clock: the node's (ROS time, sim time under ``use_sim_time``)."""
+        return self.get_clock().now().nanoseconds / 1e9
 
     @property
     def model(self) -> OmniBindModel:
@@ -297,8 +275,9 @@ class PerceptionNode(Node):
             self._publish_label_info()
             self.get_logger().info(f"labels now: {', '.join(self._config.labels)}")
         self._fuser.top_k = self._config.top_k
+        self._pipeline.fusion_window = self._config.fusion_window
         if self._config.max_encode_hz != old.max_encode_hz:
-            self._sensors.set_max_encode_hz(self._config.max_encode_hz)
+            self._pipeline.set_max_encode_hz(self._config.max_encode_hz)
         if _timing(old) != _timing(self._config):
             self._start_timers()
         if any(name.startswith("sensors.") for name in changed):
@@ -309,45 +288,41 @@ class PerceptionNode(Node):
     # -- timers -------------------------------------------------------------------------------
 
     def _on_fusion_tick(self) -> None:
-        started = time.perf_counter()
-        views = self._registry.views(time.monotonic())
         try:
-            result = self._fuser.fuse(views, round(self._config.fusion_window * 1e9))
+            result = self._pipeline.fuse()
         except Exception as err:  # a fusion bug must not stop the labels for good
             self.get_logger().error(f"fusion failed: {err!r}", throttle_duration_sec=5.0)
             return
         if result is None:
             return
         now_ns = self.get_clock().now().nanoseconds
-        self._scene_pub.publish(String(data=outputs.scene_json(result, now_ns)))
+        self._scene_pub.publish(String(data=outputs.scene_json(result, now_ns, result.frame_id)))
         if self._labels_pub is not None:
-            header = make_header(result.stamp_ns, "")
+            header = make_header(result.stamp_ns, result.frame_id)
             self._labels_pub.publish(outputs.classification_msg(result, self._fuser.labels, header))
         if self._config.overlay_enabled:
             self._publish_overlay(result)
-        self._fuse_seconds.append(time.perf_counter() - started)
-        self._scene_rate.tick(time.monotonic())
 
     def _on_hotplug_tick(self) -> None:
         self._sensors.poll_publishers()
-        for transition in self._hotplug.update(self._registry.views(time.monotonic())):
+        for transition in self._hotplug.update(self._pipeline.views()):
             self.get_logger().info(transition.describe())
-            slot = self._registry.get(transition.slot)
+            slot = self._pipeline.registry.get(transition.slot)
             if not transition.plugged and slot is not None:
                 slot.reset_stream()  # a returning sensor starts fresh, not with old audio
 
     def _on_diagnostics_tick(self) -> None:
-        now = time.monotonic()
-        views = self._registry.views(now)
+        pipeline = self._pipeline
+        views = pipeline.views()
         statuses = [self._diagnostics.sensor_status(v) for v in views]
         statuses.append(
             self._diagnostics.node_status(
                 views,
-                list(self._fuse_seconds),
-                list(self._worker.encode_seconds),
-                self._scene_rate.rate(now),
+                pipeline.fuse_seconds(),
+                list(pipeline.worker.encode_seconds),
+                pipeline.scene_rate.rate(pipeline.clock()),
                 len(self._fuser.labels),
-                self._worker.running,
+                pipeline.worker.running,
             )
         )
         self._diag_pub.publish(diagnostic_array(statuses, self.get_clock().now().to_msg()))
@@ -392,14 +367,15 @@ class PerceptionNode(Node):
         wanted = self._config.overlay_sensor
         slots = [
             s
-            for s in self._registry.all()
+            for s in self._pipeline.registry.all()
             if (s.name == wanted if wanted else s.config.modality == "image")
         ]
         frame = slots[0].last_sample() if slots else None
         if frame is None:
             return
         drawn = outputs.draw_overlay(frame, outputs.overlay_lines(result))
-        self._overlay_pub.publish(image_to_msg(drawn, "rgb8", result.stamp_ns, ""))
+        frame_id = slots[0].view(self._pipeline.clock()).frame_id
+        self._overlay_pub.publish(image_to_msg(drawn, "rgb8", result.stamp_ns, frame_id))
 
     def _report_encode_error(self, slot: str, problem: str) -> None:
         self._sensors.warn_throttled(slot, f"sensor '{slot}': sample dropped: {problem}")

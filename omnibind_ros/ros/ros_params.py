@@ -10,7 +10,7 @@ from rclpy.exceptions import ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from omnibind_ros.ros.params import ParamSpec
+from omnibind_ros.pipeline.params import ParamSpec
 
 _TYPES = {
     "bool": ParameterType.PARAMETER_BOOL,

@@ -7,7 +7,6 @@ wins); a bad message is counted on the slot, logged throttled per sensor, and dr
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,14 +16,13 @@ from rclpy.node import Node
 from rclpy.subscription import Subscription
 
 from omnibind_ros.core.errors import OmniBindError
+from omnibind_ros.pipeline.log_throttle import KeyedThrottle
+from omnibind_ros.pipeline.params import SensorConfig
+from omnibind_ros.pipeline.pipeline import PerceptionPipeline
+from omnibind_ros.pipeline.slots import SensorSlot
 from omnibind_ros.ros.conversions import Converter, converter_for
 from omnibind_ros.ros.entities import without_subscription_events
-from omnibind_ros.ros.inference import SlotRegistry
-from omnibind_ros.ros.log_throttle import KeyedThrottle
-from omnibind_ros.ros.params import SensorConfig
 from omnibind_ros.ros.qos import qos_profile
-from omnibind_ros.ros.slots import SensorSlot
-from omnibind_ros.ros.streams import stream_for
 
 
 def build_converter(config: SensorConfig) -> Converter:
@@ -43,18 +41,12 @@ class SensorManager:
     def __init__(
         self,
         node: Node,
-        registry: SlotRegistry,
-        on_sample: Callable[[], None],
-        max_encode_hz: Mapping[str, float],
-        audio_clip_seconds: float,
+        pipeline: PerceptionPipeline,
         callback_group: CallbackGroup,
         log_period: float = 5.0,
     ) -> None:
         self._node = node
-        self._registry = registry
-        self._on_sample = on_sample
-        self._max_encode_hz = dict(max_encode_hz)
-        self._audio_clip_seconds = audio_clip_seconds
+        self._pipeline = pipeline
         self._group = callback_group
         self._throttle = KeyedThrottle(log_period)
         self._subscribed: dict[str, _Subscribed] = {}
@@ -71,11 +63,6 @@ class SensorManager:
             if name not in self._subscribed:
                 self._add(config)
 
-    def set_max_encode_hz(self, max_encode_hz: Mapping[str, float]) -> None:
-        self._max_encode_hz = dict(max_encode_hz)
-        for entry in self._subscribed.values():
-            entry.slot.set_max_encode_hz(self._max_encode_hz[entry.config.modality])
-
     def poll_publishers(self) -> None:
         """Publisher counts from the graph: unplug shows here even when no message says so."""
         for entry in list(self._subscribed.values()):
@@ -88,11 +75,7 @@ class SensorManager:
 
     def _add(self, config: SensorConfig) -> None:
         converter = build_converter(config)
-        slot = SensorSlot(
-            config,
-            stream_for(config.modality, dict(config.options), self._audio_clip_seconds),
-            self._max_encode_hz[config.modality],
-        )
+        slot = self._pipeline.add_slot(config)
         # Publisher presence comes from polling count_publishers() (cheap), not from matched
         # events: event handlers cannot be destroyed safely while spinning (see entities.py).
         subscription = self._node.create_subscription(
@@ -104,7 +87,6 @@ class SensorManager:
             event_callbacks=without_subscription_events(),
         )
         self._subscribed[config.name] = _Subscribed(config, slot, subscription)
-        self._registry.add(slot)
         slot.set_publishers(self._node.count_publishers(config.topic))
         self._node.get_logger().info(
             f"sensor '{config.name}' ({config.modality}) subscribed to {config.topic} "
@@ -113,30 +95,27 @@ class SensorManager:
 
     def _remove(self, name: str, log: bool = True) -> None:
         entry = self._subscribed.pop(name)
-        self._registry.remove(name)
+        self._pipeline.remove_slot(name)
         self._node.destroy_subscription(entry.subscription)
         if log:
             self._node.get_logger().info(f"sensor '{name}' unsubscribed from {entry.config.topic}")
 
     def _message_callback(self, slot: SensorSlot, converter: Converter) -> Callable[[Any], None]:
         clock = self._node.get_clock()
+        pipeline = self._pipeline
 
         def on_message(msg: Any) -> None:
-            now = time.monotonic()
             try:
                 sample = converter.to_sample(msg)
                 # An unset header stamp would put the sample outside every fusion window.
                 stamp_ns = converter.stamp_ns(msg) or clock.now().nanoseconds
-                slot.offer(sample, stamp_ns, now)
+                pipeline.offer(slot, sample, stamp_ns, converter.frame_id(msg))
             except (OmniBindError, ValueError) as err:
-                slot.count_bad(str(err), now)
+                pipeline.count_bad(slot, str(err))
                 self.warn_throttled(slot.name, f"sensor '{slot.name}': bad message dropped: {err}")
-                return
             except Exception as err:  # a converter bug must not take the node down
-                slot.count_bad(f"{type(err).__name__}: {err}", now)
+                pipeline.count_bad(slot, f"{type(err).__name__}: {err}")
                 self.warn_throttled(slot.name, f"sensor '{slot.name}': conversion failed: {err!r}")
-                return
-            self._on_sample()
 
         return on_message
 

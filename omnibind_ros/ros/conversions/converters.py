@@ -76,6 +76,10 @@ class Converter:
     def stamp_ns(self, msg: Any) -> int | None:
         return stamp_to_ns(msg.header.stamp) if self.has_header else None
 
+    def frame_id(self, msg: Any) -> str:
+        """The message's header frame ('' for messages that have no header)."""
+        return str(msg.header.frame_id) if self.has_header else ""
+
     def _convert(self, msg: Any) -> Any:
         raise NotImplementedError
 

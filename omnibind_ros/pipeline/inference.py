@@ -1,6 +1,6 @@
 """Encoding new samples once each, off the subscription threads, and fusing what is fresh.
 
-ROS-free: the node owns the clock and the publishers. ``EncoderWorker`` is one thread that
+ROS-free: the caller owns the clock and the publishers. ``EncoderWorker`` is one thread that
 encodes whatever slots have new data (newest sample only, rate-limited per slot);
 ``SceneFuser`` turns the cached embeddings of active slots into labels at the node's rate.
 """
@@ -16,37 +16,10 @@ from typing import Any
 import numpy as np
 
 from omnibind_ros.core.errors import InvalidSampleError
-from omnibind_ros.ros.slots import SensorSlot, SlotView
+from omnibind_ros.pipeline.slots import SlotRegistry, SlotView
 
 Clock = Callable[[], float]
 ErrorReporter = Callable[[str, str], None]  # (slot name, problem)
-
-
-class SlotRegistry:
-    """The node's slots by name; safe to change while the worker and timers read it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._slots: dict[str, SensorSlot] = {}
-
-    def add(self, slot: SensorSlot) -> None:
-        with self._lock:
-            self._slots[slot.name] = slot
-
-    def remove(self, name: str) -> SensorSlot | None:
-        with self._lock:
-            return self._slots.pop(name, None)
-
-    def get(self, name: str) -> SensorSlot | None:
-        with self._lock:
-            return self._slots.get(name)
-
-    def all(self) -> list[SensorSlot]:
-        with self._lock:
-            return list(self._slots.values())
-
-    def views(self, now: float) -> list[SlotView]:
-        return [slot.view(now) for slot in self.all()]
 
 
 class EncoderWorker:
@@ -136,6 +109,7 @@ class SensorResult:
     label: str
     score: float
     stamp_ns: int
+    frame_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,6 +125,12 @@ class SceneResult:
     @property
     def oldest_stamp_ns(self) -> int:
         return min(s.stamp_ns for s in self.sensors)
+
+    @property
+    def frame_id(self) -> str:
+        """The frame of the newest fused sample that has one ('' when none has)."""
+        framed = [s for s in self.sensors if s.frame_id]
+        return max(framed, key=lambda s: s.stamp_ns).frame_id if framed else ""
 
 
 def select_for_fusion(views: Sequence[SlotView], window_ns: int) -> list[SlotView]:
@@ -194,7 +174,9 @@ class SceneFuser:
             for view in selected:
                 ((label, score),) = self._model.classify(view.embedding, top_k=1)
                 sensors.append(
-                    SensorResult(view.name, view.modality, label, float(score), view.stamp_ns)
+                    SensorResult(
+                        view.name, view.modality, label, float(score), view.stamp_ns, view.frame_id
+                    )
                 )
         return SceneResult(
             stamp_ns=max(v.stamp_ns for v in selected),

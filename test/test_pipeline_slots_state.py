@@ -7,9 +7,9 @@ import threading
 import numpy as np
 import pytest
 
-from omnibind_ros.ros.params import SensorConfig
-from omnibind_ros.ros.slots import RateEstimator, SensorSlot
-from omnibind_ros.ros.streams import LatestOnly
+from omnibind_ros.pipeline.params import SensorConfig
+from omnibind_ros.pipeline.slots import RateEstimator, SensorSlot
+from omnibind_ros.pipeline.streams import LatestOnly
 
 CONFIG = SensorConfig("cam", "image", "/cam", "sensor_msgs/msg/Image", stale_timeout=1.0)
 EMBEDDING = np.ones(4, dtype=np.float32) / 2

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from omnibind_ros.core.samples import EVENT_DTYPE, AudioSample, EventSample, make_events
-from omnibind_ros.ros.streams import (
+from omnibind_ros.pipeline.streams import (
     AudioClip,
     EventWindow,
     LatestOnly,

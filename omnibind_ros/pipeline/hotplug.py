@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from omnibind_ros.ros.params import (
+from omnibind_ros.pipeline.params import (
     DiscoveryRule,
     SensorConfig,
     discovered_sensor_name,
     sensor_config_for_topic,
 )
-from omnibind_ros.ros.slots import SlotView
+from omnibind_ros.pipeline.slots import SlotView
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from omnibind_ros.ros.hotplug import HotplugTracker, discover
-from omnibind_ros.ros.params import SensorConfig, parse_discovery_rule
-from omnibind_ros.ros.slots import SensorSlot
-from omnibind_ros.ros.streams import LatestOnly
+from omnibind_ros.pipeline.hotplug import HotplugTracker, discover
+from omnibind_ros.pipeline.params import SensorConfig, parse_discovery_rule
+from omnibind_ros.pipeline.slots import SensorSlot
+from omnibind_ros.pipeline.streams import LatestOnly
 
 
 def live_slot(name: str, stale_timeout: float = 1.0) -> SensorSlot:

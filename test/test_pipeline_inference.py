@@ -10,15 +10,10 @@ import pytest
 from core_fixtures import LABELS
 from fixtures_model import untrained_model
 
-from omnibind_ros.ros.inference import (
-    EncoderWorker,
-    SceneFuser,
-    SlotRegistry,
-    select_for_fusion,
-)
-from omnibind_ros.ros.params import SensorConfig
-from omnibind_ros.ros.slots import SensorSlot, SlotView
-from omnibind_ros.ros.streams import LatestOnly
+from omnibind_ros.pipeline.inference import EncoderWorker, SceneFuser, select_for_fusion
+from omnibind_ros.pipeline.params import SensorConfig
+from omnibind_ros.pipeline.slots import SensorSlot, SlotRegistry, SlotView
+from omnibind_ros.pipeline.streams import LatestOnly
 
 RNG = np.random.default_rng(3)
 
@@ -37,7 +32,7 @@ def slot(name: str, modality: str, max_hz: float = 1000.0) -> SensorSlot:
 
 def view(name: str, stamp_ns: int, active: bool = True, modality: str = "image") -> SlotView:
     return SlotView(
-        name, modality, f"/{name}", active, "" if active else "stale", np.ones(4), stamp_ns,
+        name, modality, f"/{name}", active, "" if active else "stale", np.ones(4), stamp_ns, "",
         0.0, 10.0, 1, 1, 0, 0, 0, 1, "",
     )  # fmt: skip
 

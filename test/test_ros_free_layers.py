@@ -1,4 +1,5 @@
-"""The model layer imports with no ROS installed: core never imports rclpy or ROS messages."""
+"""The ROS-free layers import with no ROS installed: core and pipeline never import rclpy or
+ROS messages."""
 
 import subprocess
 import sys
@@ -10,13 +11,15 @@ for name in ("rclpy", "std_msgs", "sensor_msgs", "diagnostic_msgs", "vision_msgs
              "builtin_interfaces", "rosidl_runtime_py", "cv_bridge", "sensor_msgs_py"):
     sys.modules[name] = None
 import omnibind_ros.core as core
-for info in pkgutil.walk_packages(core.__path__, "omnibind_ros.core."):
-    importlib.import_module(info.name)
+import omnibind_ros.pipeline as pipeline
+for package in (core, pipeline):
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(info.name)
 print("ok")
 """
 
 
-def test_core_and_all_its_modules_import_without_rclpy() -> None:
+def test_core_and_pipeline_and_all_their_modules_import_without_rclpy() -> None:
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok")

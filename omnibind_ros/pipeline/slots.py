@@ -17,22 +17,26 @@ from typing import Any
 
 import numpy as np
 
-from omnibind_ros.ros.params import SensorConfig
-from omnibind_ros.ros.streams import SampleStream
+from omnibind_ros.pipeline.params import SensorConfig
+from omnibind_ros.pipeline.streams import SampleStream
 
 
 class RateEstimator:
-    """Messages per second over the arrivals of the last ``window`` seconds."""
+    """Events per second over the last ``window`` seconds. Thread-safe: one thread ticks while
+    another (diagnostics) reads."""
 
     def __init__(self, window: float = 2.0, max_events: int = 1024) -> None:
         self._window = window
         self._times: deque[float] = deque(maxlen=max_events)
+        self._lock = threading.Lock()
 
     def tick(self, now: float) -> None:
-        self._times.append(now)
+        with self._lock:
+            self._times.append(now)
 
     def rate(self, now: float) -> float:
-        recent = [t for t in self._times if now - t <= self._window]
+        with self._lock:
+            recent = [t for t in self._times if now - t <= self._window]
         if len(recent) < 2:
             return 0.0
         # Measured up to now, not to the last arrival, so a sensor that stops decays to zero.
@@ -48,6 +52,7 @@ class EncodeJob:
     sample: Any
     stamp_ns: int
     seq: int
+    frame_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class SlotView:
     reason: str  # why inactive ('' when active)
     embedding: np.ndarray | None
     stamp_ns: int  # stamp of the sample the embedding came from
+    frame_id: str  # header frame of that sample ('' when the message has none)
     age: float | None  # seconds since the newest message (None: never received)
     rate_hz: float
     publishers: int
@@ -82,10 +88,12 @@ class SensorSlot:
         self._publishers = 0
         self._last_received: float | None = None
         self._pending_stamp_ns: int | None = None  # new data since the last job
+        self._pending_frame_id = ""
         self._seq = self._stored_seq = 0
         self._last_job_at = float("-inf")
         self._embedding: np.ndarray | None = None
         self._embedding_stamp_ns = 0
+        self._embedding_frame_id = ""
         self._received = self._superseded = self._bad = self._encode_errors = self._encoded = 0
         self._last_error = ""
         self._last_sample: Any | None = None
@@ -96,12 +104,13 @@ class SensorSlot:
 
     # -- subscription side ------------------------------------------------------------------
 
-    def offer(self, sample: Any, stamp_ns: int, now: float) -> None:
+    def offer(self, sample: Any, stamp_ns: int, now: float, frame_id: str = "") -> None:
         """Store a converted message (cheap: no encoding)."""
         with self._lock:
             self._superseded += self._stream.add(sample)
             self._last_sample = sample
             self._pending_stamp_ns = stamp_ns
+            self._pending_frame_id = frame_id
             self._last_received = now
             self._received += 1
             self._rate.tick(now)
@@ -135,7 +144,9 @@ class SensorSlot:
             self._seq += 1
             self._last_job_at = now
             stamp_ns, self._pending_stamp_ns = self._pending_stamp_ns, None
-            return EncodeJob(self.name, self.config.modality, sample, stamp_ns, self._seq)
+            return EncodeJob(
+                self.name, self.config.modality, sample, stamp_ns, self._seq, self._pending_frame_id
+            )
 
     def next_job_due(self, now: float) -> float | None:
         """Seconds until ``take_job`` may return a job (None: nothing pending)."""
@@ -151,6 +162,7 @@ class SensorSlot:
             self._stored_seq = job.seq
             self._embedding = embedding
             self._embedding_stamp_ns = job.stamp_ns
+            self._embedding_frame_id = job.frame_id
             self._encoded += 1
 
     def count_invalid(self, problem: str) -> None:
@@ -200,6 +212,7 @@ class SensorSlot:
                 reason=reason,
                 embedding=self._embedding,
                 stamp_ns=self._embedding_stamp_ns,
+                frame_id=self._embedding_frame_id,
                 age=age,
                 rate_hz=self._rate.rate(now),
                 publishers=self._publishers,
@@ -210,3 +223,30 @@ class SensorSlot:
                 encoded=self._encoded,
                 last_error=self._last_error,
             )
+
+
+class SlotRegistry:
+    """The node's slots by name; safe to change while the worker and timers read it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[str, SensorSlot] = {}
+
+    def add(self, slot: SensorSlot) -> None:
+        with self._lock:
+            self._slots[slot.name] = slot
+
+    def remove(self, name: str) -> SensorSlot | None:
+        with self._lock:
+            return self._slots.pop(name, None)
+
+    def get(self, name: str) -> SensorSlot | None:
+        with self._lock:
+            return self._slots.get(name)
+
+    def all(self) -> list[SensorSlot]:
+        with self._lock:
+            return list(self._slots.values())
+
+    def views(self, now: float) -> list[SlotView]:
+        return [slot.view(now) for slot in self.all()]
