@@ -16,8 +16,9 @@ setup(
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml") + glob("config/*.xml")),
-        (f"share/{PACKAGE}/models", glob(f"{PACKAGE}/models/*.omnibind")),
     ],
+    # The default model ships once, as package data (omnibind_ros/models), where the code
+    # looks for it; not a second copy under share/.
     # ROS client libraries and torch come from the ROS install (colcon) or from
     # requirements/venv.txt (venv path): never hard requirements here.
     install_requires=["numpy", "pyyaml"],

@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import ros_lookup
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = "omnibind_ros"
+EXECUTABLES = ("omnibind", "perception_node", "sim_sensors")
+LAUNCH_FILES = [p.name for p in (ROOT / "launch").glob("*.launch.py")]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +57,72 @@ def test_colcon_install_puts_launch_and_config_files_in_share(colcon_prefix: Pat
 
 def test_colcon_install_puts_executables_where_ros2_run_looks(colcon_prefix: Path) -> None:
     assert (colcon_prefix / "lib" / PKG / "omnibind").is_file()
+
+
+def test_colcon_install_holds_the_default_model_once(colcon_prefix: Path) -> None:
+    models = [p for p in colcon_prefix.rglob("*.omnibind")]
+    assert [p.parent.name for p in models] == ["models"] and "site-packages" in str(models[0])
+
+
+def assert_ros2_finds_the_package(prefix: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ros2 launch`'s and `ros2 run`'s lookups (ros_lookup.py) succeed in ``prefix``."""
+    monkeypatch.setenv("AMENT_PREFIX_PATH", str(prefix))
+    for name in [*LAUNCH_FILES, "perception.yaml", "fastdds_large_messages.xml"]:
+        assert Path(ros_lookup.share_file(PKG, name)).is_file(), name
+    for executable in ("perception_node", "sim_sensors"):
+        assert ros_lookup.node_executable(PKG, executable).startswith(str(prefix / "lib" / PKG))
+    assert set(EXECUTABLES) <= set(ros_lookup.run_executables(PKG))
+
+
+def test_ros2_lookups_succeed_in_the_colcon_install(colcon_prefix, monkeypatch) -> None:
+    assert_ros2_finds_the_package(colcon_prefix, monkeypatch)
+
+
+@pytest.fixture
+def venv_prefix(tmp_path: Path) -> Path:
+    """A prefix whose bin/ is this venv's (editable install of the package), not yet laid out."""
+    if not Path(sys.prefix, "bin", "perception_node").is_file():
+        pytest.skip("needs the package's console scripts in this venv (tools/bootstrap_venv.sh)")
+    (tmp_path / "bin").symlink_to(Path(sys.prefix, "bin"))
+    return tmp_path
+
+
+def lay_out(prefix: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools/layout_prefix.py"), str(prefix)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def test_venv_layout_lets_ros2_launch_and_ros2_run_find_the_package(
+    venv_prefix: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lay_out(venv_prefix)
+    assert_ros2_finds_the_package(venv_prefix, monkeypatch)
+    share = venv_prefix / "share" / PKG
+    assert (share / "launch").is_dir() and not (share / "launch").is_symlink()
+    assert (share / "config" / "perception.yaml").resolve() == ROOT / "config/perception.yaml"
+    executable = ros_lookup.node_executable(PKG, "omnibind")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([executable, "--help"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and "demo" in done.stdout
+
+
+def test_a_directory_link_layout_is_one_ros2_launch_cannot_walk(
+    venv_prefix: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    share = venv_prefix / "share" / PKG
+    share.mkdir(parents=True)
+    (share / "launch").symlink_to(ROOT / "launch")  # what an older layout did
+    (venv_prefix / "share/ament_index/resource_index/packages").mkdir(parents=True)
+    (venv_prefix / "share/ament_index/resource_index/packages" / PKG).touch()
+    monkeypatch.setenv("AMENT_PREFIX_PATH", str(venv_prefix))
+    with pytest.raises(ros_lookup.LookupFailed, match="not found in the share directory"):
+        ros_lookup.share_file(PKG, "perception.launch.py")
+    with pytest.raises(ros_lookup.LookupFailed, match="libexec directory"):
+        ros_lookup.node_executable(PKG, "perception_node")
+    lay_out(venv_prefix)  # re-running the layout repairs it
+    assert_ros2_finds_the_package(venv_prefix, monkeypatch)
 
 
 @pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="runs inside the project's venv")

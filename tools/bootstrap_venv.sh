@@ -26,14 +26,11 @@ PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 "${PIP[@]}" install -c "$ROOT/requirements/constraints.txt" -r "$ROOT/requirements/venv.txt"
 "${PIP[@]}" install -c "$ROOT/requirements/constraints.txt" --no-deps -e "$ROOT"
 
-# An editable install leaves data_files out, so lay out share/ like colcon's
-# --symlink-install: links into the source tree, so edits to launch/config stay live.
+# An editable install leaves data_files and lib/omnibind_ros out: lay them out like colcon's
+# --symlink-install (real directories, one link per file), so `ros2 launch` and `ros2 run`
+# find them and edits to launch/config files stay live.
 VENV_ABS=$(cd "$VENV" && pwd)
-SHARE="$VENV_ABS/share/omnibind_ros"
-mkdir -p "$VENV_ABS/share/ament_index/resource_index/packages" "$SHARE"
-touch "$VENV_ABS/share/ament_index/resource_index/packages/omnibind_ros"
-for item in package.xml launch config; do ln -sfn "$ROOT/$item" "$SHARE/$item"; done
-ln -sfn "$ROOT/omnibind_ros/models" "$SHARE/models"
+"$VENV/bin/python" "$ROOT/tools/layout_prefix.py" "$VENV_ABS"
 
 # Let ament_index (and so `ros2 launch`, when one is on the path) find that share/.
 if ! grep -q 'omnibind_ros: AMENT_PREFIX_PATH' "$VENV/bin/activate"; then
