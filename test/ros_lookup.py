@@ -19,7 +19,7 @@ import shutil
 from ament_index_python.packages import get_package_prefix, get_package_share_directory
 
 
-class LookupFailed(LookupError):
+class RosLookupError(LookupError):
     pass
 
 
@@ -33,9 +33,9 @@ def share_file(package: str, file_name: str) -> str:
         if name == file_name
     ]
     if not matches:
-        raise LookupFailed(f"file '{file_name}' was not found in the share directory {share}")
+        raise RosLookupError(f"file '{file_name}' was not found in the share directory {share}")
     if len(matches) > 1:
-        raise LookupFailed(f"file '{file_name}' was found more than once: {matches}")
+        raise RosLookupError(f"file '{file_name}' was found more than once: {matches}")
     return matches[0]
 
 
@@ -43,10 +43,10 @@ def node_executable(package: str, executable: str) -> str:
     """The path launch_ros's Node(package=..., executable=...) would start."""
     libexec = os.path.join(get_package_prefix(package), "lib", package)
     if not os.path.exists(libexec):
-        raise LookupFailed(f"libexec directory '{libexec}' does not exist")
+        raise RosLookupError(f"libexec directory '{libexec}' does not exist")
     found = shutil.which(executable, path=libexec)
     if found is None:
-        raise LookupFailed(f"executable '{executable}' not found on the libexec directory")
+        raise RosLookupError(f"executable '{executable}' not found on the libexec directory")
     return found
 
 

@@ -117,9 +117,9 @@ def test_a_directory_link_layout_is_one_ros2_launch_cannot_walk(
     (venv_prefix / "share/ament_index/resource_index/packages").mkdir(parents=True)
     (venv_prefix / "share/ament_index/resource_index/packages" / PKG).touch()
     monkeypatch.setenv("AMENT_PREFIX_PATH", str(venv_prefix))
-    with pytest.raises(ros_lookup.LookupFailed, match="not found in the share directory"):
+    with pytest.raises(ros_lookup.RosLookupError, match="not found in the share directory"):
         ros_lookup.share_file(PKG, "perception.launch.py")
-    with pytest.raises(ros_lookup.LookupFailed, match="libexec directory"):
+    with pytest.raises(ros_lookup.RosLookupError, match="libexec directory"):
         ros_lookup.node_executable(PKG, "perception_node")
     lay_out(venv_prefix)  # re-running the layout repairs it
     assert_ros2_finds_the_package(venv_prefix, monkeypatch)
