@@ -1,6 +1,8 @@
 """Colour Image messages ⇄ HxWx3 uint8 RGB: every encoding, padding, malformed messages."""
 
 import re
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -11,10 +13,10 @@ from omnibind_ros.ros.conversions import ConversionError, image_to_msg
 from omnibind_ros.ros.conversions.buffers import message_bytes
 from omnibind_ros.ros.conversions.image import (
     COLOR_ENCODINGS,
+    PIXEL_FORMATS,
     image_pixels,
     image_to_rgb,
     pixels_to_rgb,
-    rgb_with_cv_bridge,
 )
 from omnibind_ros.ros.conversions.optional import optional_module
 
@@ -128,9 +130,68 @@ def test_writer_rejects_wrong_arrays_and_encodings(array, encoding):
         image_to_msg(array, encoding)
 
 
+# Row paddings (bytes) the tests above use; 3 and 4 are whole pixels of some encodings only.
+PADDINGS = (0, 2, 3, 4, 7)
+
+
+def cv_bridge_rows(msg: Image) -> np.ndarray:
+    """cv_bridge's CvBridge.imgmsg_to_cv2 (vision_opencv core.py, humble and rolling branches)
+    up to its colour conversion: a row is int(step / itemsize / channels) pixels."""
+    element, channels = PIXEL_FORMATS[msg.encoding]
+    dtype = np.dtype(element).newbyteorder(">" if msg.is_bigendian else "<")
+    shape = (msg.height, int(msg.step / dtype.itemsize / channels), channels)
+    rows = np.ndarray(shape=shape, dtype=dtype, buffer=message_bytes(msg.data))
+    return np.ascontiguousarray(rows[: msg.height, : msg.width, :])
+
+
+def cv_bridge_stand_in() -> types.ModuleType:
+    """A cv_bridge module whose imgmsg_to_cv2(msg, 'rgb8') does cv_bridge's row arithmetic."""
+    module = types.ModuleType("cv_bridge")
+
+    class CvBridge:
+        def imgmsg_to_cv2(self, msg: Image, desired_encoding: str = "passthrough") -> np.ndarray:
+            assert desired_encoding == "rgb8"
+            return pixels_to_rgb(cv_bridge_rows(msg), msg.encoding)
+
+    module.CvBridge, module.CvBridgeError = CvBridge, RuntimeError
+    return module
+
+
+def source_for(encoding: str) -> np.ndarray:
+    return GRAY_RGB if encoding == "mono8" else RGB
+
+
+@pytest.mark.parametrize("padding", PADDINGS)
+@pytest.mark.parametrize("encoding", COLOR_ENCODINGS)
+def test_cv_bridge_row_arithmetic_is_exact_only_for_whole_pixel_padding(encoding, padding):
+    msg = image_to_msg(source_for(encoding), encoding, row_padding=padding)
+    pixel_bytes = PIXEL_FORMATS[encoding][1]
+    exact = np.array_equal(pixels_to_rgb(cv_bridge_rows(msg), encoding), source_for(encoding))
+    assert exact == (padding % pixel_bytes == 0)
+
+
+@pytest.mark.parametrize("padding", PADDINGS)
+@pytest.mark.parametrize("encoding", COLOR_ENCODINGS)
+def test_images_read_the_same_with_cv_bridge_installed(monkeypatch, encoding, padding):
+    msg = image_to_msg(source_for(encoding), encoding, row_padding=padding)
+    without = image_to_rgb(msg)
+    monkeypatch.setitem(sys.modules, "cv_bridge", cv_bridge_stand_in())
+    optional_module.cache_clear()
+    try:
+        with_bridge = image_to_rgb(msg)
+    finally:
+        optional_module.cache_clear()
+    np.testing.assert_array_equal(without, source_for(encoding))
+    np.testing.assert_array_equal(with_bridge, without)
+
+
 @pytest.mark.skipif(optional_module("cv_bridge") is None, reason="cv_bridge is not installed")
 @pytest.mark.parametrize("encoding", COLOR_ENCODINGS)
-def test_cv_bridge_path_equals_numpy_path(encoding):
-    msg = image_to_msg(GRAY_RGB if encoding == "mono8" else RGB, encoding, row_padding=4)
-    numpy_rgb = pixels_to_rgb(image_pixels(msg, COLOR_ENCODINGS), encoding)
-    np.testing.assert_array_equal(rgb_with_cv_bridge(msg), numpy_rgb)
+def test_real_cv_bridge_agrees_where_its_row_arithmetic_is_exact(encoding):
+    cv_bridge = optional_module("cv_bridge")
+    for padding in PADDINGS:
+        if padding % PIXEL_FORMATS[encoding][1]:
+            continue
+        msg = image_to_msg(source_for(encoding), encoding, row_padding=padding)
+        rgb = cv_bridge.CvBridge().imgmsg_to_cv2(msg, desired_encoding="rgb8")
+        np.testing.assert_array_equal(rgb, image_to_rgb(msg))

@@ -15,7 +15,6 @@ from sensor_msgs.msg import Image
 from omnibind_ros.ros.conversions.buffers import byte_array, message_bytes
 from omnibind_ros.ros.conversions.errors import ConversionError
 from omnibind_ros.ros.conversions.header import make_header
-from omnibind_ros.ros.conversions.optional import optional_module
 
 # encoding -> (element type, channels); names as in sensor_msgs/image_encodings.hpp
 PIXEL_FORMATS: dict[str, tuple[str, int]] = {
@@ -82,12 +81,11 @@ def image_pixels(msg: Image, allowed: Collection[str], encoding: str = "") -> np
 def image_to_rgb(msg: Image) -> np.ndarray:
     """An rgb8/bgr8/rgba8/bgra8/mono8 image as the core sample: HxWx3 uint8 RGB, C-contiguous.
 
-    Uses cv_bridge when it is installed (same result as the numpy path, which the tests pin).
+    Never through cv_bridge: its imgmsg_to_cv2 takes a row as int(step / itemsize / channels)
+    pixels, so a row padding that is not a whole number of pixels shifts every row; this path
+    honours ``step`` exactly and copies no more than cv_bridge would.
     """
-    pixels = image_pixels(msg, COLOR_ENCODINGS)
-    if optional_module("cv_bridge") is not None:
-        return rgb_with_cv_bridge(msg)
-    return pixels_to_rgb(pixels, msg.encoding)
+    return pixels_to_rgb(image_pixels(msg, COLOR_ENCODINGS), msg.encoding)
 
 
 def pixels_to_rgb(pixels: np.ndarray, encoding: str) -> np.ndarray:
@@ -106,16 +104,6 @@ def _gather_channels(pixels: np.ndarray, sources: list[int | None]) -> np.ndarra
     for channel, source in enumerate(sources):
         out[..., channel] = 255 if source is None else pixels[..., source]
     return out
-
-
-def rgb_with_cv_bridge(msg: Image) -> np.ndarray:
-    """cv_bridge's conversion to rgb8 (call after ``image_pixels`` has checked the structure)."""
-    cv_bridge = optional_module("cv_bridge")
-    try:
-        rgb = cv_bridge.CvBridge().imgmsg_to_cv2(msg, desired_encoding="rgb8")
-    except cv_bridge.CvBridgeError as err:
-        raise ConversionError(f"cv_bridge: {err}", encoding=msg.encoding) from None
-    return np.ascontiguousarray(rgb, dtype=np.uint8)
 
 
 def image_to_msg(
