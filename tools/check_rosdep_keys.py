@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     for entry in missing:
         print(f"does not resolve: {entry}")
     if not missing:
-        print(f"all {len(keys)} keys resolve for {', '.join(f'{d}/{c}' for d, c in TARGETS.items())}")
+        targets = ", ".join(f"{d}/{c}" for d, c in TARGETS.items())
+        print(f"all {len(keys)} keys resolve for {targets}")
     return 1 if missing else 0
 
 
