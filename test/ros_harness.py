@@ -106,6 +106,25 @@ class RosHarness:
         self._thread.join(timeout=5.0)
 
 
+def latest_of(harness: RosHarness, msg_type: type, topic: str, timeout: float = 5.0) -> Any:
+    """The first message on ``topic`` within ``timeout`` seconds (fails the test otherwise)."""
+    got: list[Any] = []
+    ready = threading.Event()
+
+    def keep(msg: Any) -> None:
+        got.append(msg)
+        ready.set()
+
+    sub = harness.helper.create_subscription(
+        msg_type, topic, keep, 10, event_callbacks=without_subscription_events()
+    )
+    try:
+        assert ready.wait(timeout), f"nothing on {topic}"
+        return got[-1]
+    finally:
+        harness.helper.destroy_subscription(sub)
+
+
 class JsonRecorder:
     """Records (monotonic receive time, parsed JSON) of every String message on a topic."""
 

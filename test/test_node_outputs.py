@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from fixtures_model import untrained_model
 from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
-from ros_harness import JsonRecorder, Repeater, wait_until
+from ros_harness import JsonRecorder, Repeater, latest_of, wait_until
 from sensor_messages import camera_msg, thermal_msg
 from sensor_msgs.msg import Image
 
@@ -19,7 +17,6 @@ from omnibind_ros.pipeline.slots import SlotView
 from omnibind_ros.ros import outputs
 from omnibind_ros.ros.conversions.optional import optional_module
 from omnibind_ros.ros.diagnostics import ERROR, OK, STALE, WARN, DiagnosticsReporter
-from omnibind_ros.ros.entities import without_subscription_events
 from omnibind_ros.ros.perception_node import PerceptionNode
 
 pytestmark = pytest.mark.ros
@@ -137,24 +134,6 @@ def scenes(ros, node):
     assert wait_until(lambda: recorder.latest() is not None, 15.0)
     yield recorder
     recorder.close()
-
-
-def latest_of(ros, msg_type, topic, timeout=5.0):
-    got: list = []
-    ready = threading.Event()
-
-    def keep(msg):
-        got.append(msg)
-        ready.set()
-
-    sub = ros.helper.create_subscription(
-        msg_type, topic, keep, 10, event_callbacks=without_subscription_events()
-    )
-    try:
-        assert ready.wait(timeout), f"nothing on {topic}"
-        return got[-1]
-    finally:
-        ros.helper.destroy_subscription(sub)
 
 
 def test_scene_topic_publishes_the_documented_json(scenes) -> None:

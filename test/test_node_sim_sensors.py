@@ -22,14 +22,14 @@ pytestmark = pytest.mark.ros
 SPECS = {spec.name: spec for spec in DEFAULT_SENSORS}
 
 
-def test_default_sensors_publish_on_the_documented_topics() -> None:
+def test_default_sensors_publish_on_the_documented_topics_inside_the_namespace() -> None:
     assert {name: sensor_topic(spec) for name, spec in SPECS.items()} == {
-        "camera": "/camera/image_raw",
-        "thermal": "/thermal/image_raw",
-        "events": "/events",
-        "tactile": "/tactile/image_raw",
-        "microphone": "/audio",
-        "lidar": "/lidar/points",
+        "camera": "camera/image_raw",
+        "thermal": "thermal/image_raw",
+        "events": "events",
+        "tactile": "tactile/image_raw",
+        "microphone": "audio",
+        "lidar": "lidar/points",
     }
     assert sensor_topic(SPECS["lidar"], "/robot1/") == "/robot1/lidar/points"
 

@@ -86,7 +86,7 @@ NODE_PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec("discovery.period", "float", 2.0, "seconds between topic scans for discovery"),
     ParamSpec("diagnostics.period", "float", 1.0, "seconds between /diagnostics messages"),
-    ParamSpec("overlay.enabled", "bool", False, "publish ~/overlay: labels drawn on a camera"),
+    ParamSpec("overlay.enabled", "bool", True, "publish ~/overlay (labels on the camera frame)"),
     ParamSpec("overlay.sensor", "string", "", "image sensor drawn on; empty = first image slot"),
 )
 

@@ -329,7 +329,9 @@ class PerceptionNode(Node):
 
     def _on_discovery_tick(self) -> None:
         names = self._config.sensor_names
-        taken_topics = {str(self._sensor_value(n, "topic")) for n in names}
+        # The graph lists resolved names; configured topics may be relative to the namespace.
+        configured = (str(self._sensor_value(n, "topic")).strip() for n in names)
+        taken_topics = {self.resolve_topic_name(t) for t in configured if t}
         topics = self.get_topic_names_and_types()
         found = [
             c

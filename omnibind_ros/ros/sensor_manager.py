@@ -89,7 +89,7 @@ class SensorManager:
         self._subscribed[config.name] = _Subscribed(config, slot, subscription)
         slot.set_publishers(self._node.count_publishers(config.topic))
         self._node.get_logger().info(
-            f"sensor '{config.name}' ({config.modality}) subscribed to {config.topic} "
+            f"sensor '{config.name}' ({config.modality}) subscribed to {subscription.topic_name} "
             f"[{config.msg_type}, {config.qos}]"
         )
 

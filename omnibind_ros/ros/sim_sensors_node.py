@@ -78,7 +78,8 @@ WRITERS: dict[str, tuple[str, type, Callable[[Any, int, str], Any]]] = {
     "audio": ("", Int16MultiArray, _audio),
     "lidar": ("points", PointCloud2, _lidar),
 }
-# Topic stems of the default sensors: /camera/image_raw, /events, /audio, /lidar/points, ...
+# Topic stems of the default sensors: camera/image_raw, events, audio, lidar/points, ...
+# (relative, so they follow the node's namespace, as a driver's topics do)
 TOPIC_STEMS = {"camera": "camera", "thermal": "thermal", "events": "events", "tactile": "tactile",
                "microphone": "audio", "lidar": "lidar"}  # fmt: skip
 
@@ -86,7 +87,9 @@ TOPIC_STEMS = {"camera": "camera", "thermal": "thermal", "events": "events", "ta
 def sensor_topic(spec: SensorSpec, prefix: str = "") -> str:
     stem = TOPIC_STEMS.get(spec.name, spec.name)
     leaf = WRITERS[spec.modality][0]
-    return f"{prefix.rstrip('/')}/{stem}" + (f"/{leaf}" if leaf else "")
+    name = f"{stem}/{leaf}" if leaf else stem
+    base = prefix.rstrip("/")
+    return f"{base}/{name}" if base else name
 
 
 def build_schedule(
