@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.limits import DEFAULT_MAX_PIXELS
 from omnibind_ros.pipeline.params import (
     NODE_PARAMETERS,
     SENSOR_PARAMETERS,
@@ -83,7 +84,12 @@ def test_sensor_defaults_type_from_modality_and_collects_its_options() -> None:
     config = parse_sensor_config("thermal", sensor_getter(modality="thermal", topic="/t"))
     assert config.msg_type == "sensor_msgs/msg/Image"
     assert config.qos == "sensor_data"
-    assert dict(config.options) == {"scale": 0.01, "offset": -273.15, "encoding_override": ""}
+    assert dict(config.options) == {
+        "scale": 0.01,
+        "offset": -273.15,
+        "encoding_override": "",
+        "max_pixels": DEFAULT_MAX_PIXELS,
+    }
     audio = parse_sensor_config("mic", sensor_getter(modality="audio", topic="/a"))
     assert audio.msg_type == "std_msgs/msg/Int16MultiArray"
     assert dict(audio.options) == {"sample_rate": 16000, "channels": 0, "sample_format": "S16LE"}

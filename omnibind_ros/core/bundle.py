@@ -22,6 +22,7 @@ import json
 import os
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -112,13 +113,19 @@ def read_bundle(path: str | Path) -> BundleContents:
             f"no model bundle at {path}: pass the path of an existing {BUNDLE_SUFFIX} file "
             "(the training pipeline writes one)"
         )
+    if not zipfile.is_zipfile(path):
+        # torch.save writes a zip archive; torch's own error for other bytes advises loading
+        # with weights_only=False, which would run code from a file of unknown origin.
+        raise BundleError(
+            f"{path} is not a readable model bundle (corrupt or truncated file? it is not a "
+            "PyTorch archive); re-copy or re-export it"
+        )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch reports corruption as many exception types
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         raise BundleError(
-            f"{path} is not a readable model bundle (corrupt or truncated file?): {first_line}; "
-            "re-copy or re-export it"
+            f"{path} is not a readable model bundle (corrupt or truncated file?): "
+            f"{_load_problem(error)}; re-copy or re-export it"
         ) from error
     if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
         raise BundleError(f"{path} is a PyTorch file but not an omnibind model bundle")
@@ -206,6 +213,16 @@ def _check_text_teacher(contents: BundleContents, model: OmniBindModel) -> None:
             f"provides {installed}: label embeddings would not match its encoders. Install the "
             "text model the bundle names, or retrain the bundle with this one"
         )
+
+
+def _load_problem(error: Exception) -> str:
+    """torch's first line, unless it is the advice to load unsafely (weights_only=False)."""
+    text = str(error).strip()
+    if not text:
+        return repr(error)
+    if "weights_only" in text:
+        return "it holds objects other than tensors and plain data, which a bundle never does"
+    return text.splitlines()[0]
 
 
 def _canonical(identity: dict[str, Any]) -> str:

@@ -31,3 +31,10 @@ class KeyedThrottle:
                 return False, 0
             self._last[key] = now
             return True, self._suppressed.pop(key, 0)
+
+    def message(self, key: str, message: str) -> str | None:
+        """``message`` (with the count skipped since the last one) if ``key`` may log now."""
+        allowed, suppressed = self.allow(key)
+        if not allowed:
+            return None
+        return message + (f" ({suppressed} more since the last report)" if suppressed else "")

@@ -16,6 +16,13 @@ from typing import Any
 
 from omnibind_ros.core.errors import ConfigError, finite_number
 from omnibind_ros.core.labels import validate_labels
+from omnibind_ros.core.limits import (
+    DEFAULT_MAX_EVENTS,
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_MAX_POINTS,
+    DEFAULT_MAX_SENSOR_SIDE,
+    MAX_SAMPLE_RATE,
+)
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 
 QOS_PROFILES: tuple[str, ...] = ("sensor_data", "reliable", "best_effort", "system_default")
@@ -101,7 +108,9 @@ SENSOR_PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec("scale", "float", 0.01, "integer thermal: degC = raw * scale + offset", ("thermal",)),
     ParamSpec("offset", "float", -273.15, "integer thermal offset (centi-Kelvin)", ("thermal",)),
     ParamSpec("encoding_override", "string", "", "thermal: read as this encoding", ("thermal",)),
-    ParamSpec("sample_rate", "int", 16000, "audio: sample rate of the messages", ("audio",)),
+    ParamSpec(
+        "sample_rate", "int", 16000, f"audio: message rate (1..{MAX_SAMPLE_RATE} Hz)", ("audio",)
+    ),
     ParamSpec("channels", "int", 0, "audio: channels; 0 = from the layout", ("audio",)),
     ParamSpec("sample_format", "string", "S16LE", "audio_common_msgs: sample format", ("audio",)),
     ParamSpec(
@@ -109,11 +118,43 @@ SENSOR_PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec("width", "int", 0, "event: sensor width; 0 = from the events", ("event",)),
     ParamSpec("height", "int", 0, "event: sensor height; 0 = from the events", ("event",)),
+    ParamSpec(
+        "max_sensor_size",
+        "int",
+        DEFAULT_MAX_SENSOR_SIDE,
+        "event: largest sensor width/height, set or taken from the events",
+        ("event",),
+        "positive",
+    ),
+    ParamSpec(
+        "max_events",
+        "int",
+        DEFAULT_MAX_EVENTS,
+        "event: most events per message",
+        ("event",),
+        "positive",
+    ),
     ParamSpec("time_unit", "string", "ns", "event: unit of the t field", ("event",)),
     ParamSpec("time_reference", "string", "header", "event: t from header or absolute", ("event",)),
     ParamSpec("min_range", "float", 0.0, "lidar: drop points nearer (m)", ("lidar",)),
     ParamSpec("max_range", "float", 0.0, "lidar: drop points farther (m); 0 = none", ("lidar",)),
     ParamSpec("intensity_field", "string", "intensity", "lidar: 4th column's field", ("lidar",)),
+    ParamSpec(
+        "max_points",
+        "int",
+        DEFAULT_MAX_POINTS,
+        "lidar: most points per cloud",
+        ("lidar",),
+        "positive",
+    ),
+    ParamSpec(
+        "max_pixels",
+        "int",
+        DEFAULT_MAX_PIXELS,
+        "camera/thermal/tactile: most width*height pixels per image",
+        ("image", "thermal", "tactile"),
+        "positive",
+    ),
 )
 
 _SENSOR_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

@@ -64,10 +64,11 @@ class EventWindow:
         self._window_ns = window_ns
         self._max_packets, self._max_events = max_packets, max_events
         self._packets: deque[np.ndarray] = deque()
+        # (width, height) of each packet: the conversion sets it from the options, or from
+        # the packet's largest coordinate. The window's sensor is the largest of the packets
+        # it holds now, so one bad packet inflates samples only while it is in the window.
+        self._sizes: deque[tuple[int, int]] = deque()
         self._n_events = 0
-        # The conversion sets the sensor size from options, or from the largest coordinate of
-        # its packet: the window's sensor must hold every packet's events.
-        self._width = self._height = 0
 
     def add(self, sample: Any) -> int:
         events = np.asarray(sample.events)
@@ -76,10 +77,9 @@ class EventWindow:
         if len(self._packets) and len(events) and events["t"][0] < self._packets[-1]["t"][-1]:
             # Time went backwards (sensor restart, bag loop): the old window is meaningless.
             self.reset()
-        self._width = max(self._width, int(sample.width))
-        self._height = max(self._height, int(sample.height))
         if len(events):
             self._packets.append(events)
+            self._sizes.append((int(sample.width), int(sample.height)))
             self._n_events += len(events)
         return self._evict()
 
@@ -89,11 +89,13 @@ class EventWindow:
         events = np.concatenate(self._packets)
         newest = events["t"][-1]
         events = events[events["t"] >= newest - self._window_ns]
-        return EventSample(events=events, width=self._width, height=self._height)
+        width, height = (max(sizes) for sizes in zip(*self._sizes, strict=True))
+        return EventSample(events=events, width=width, height=height)
 
     def reset(self) -> None:
         self._packets.clear()
-        self._n_events = self._width = self._height = 0
+        self._sizes.clear()
+        self._n_events = 0
 
     def _evict(self) -> int:
         dropped = 0
@@ -104,6 +106,7 @@ class EventWindow:
             or self._n_events > self._max_events
         ):
             old = self._packets.popleft()
+            self._sizes.popleft()
             self._n_events -= len(old)
             # Packets that left by age were inside earlier windows; only forced evictions lose data.
             dropped += int(old["t"][-1] >= newest - self._window_ns)

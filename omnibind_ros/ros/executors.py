@@ -14,15 +14,19 @@ stop in order while the context is still valid.
 
 from __future__ import annotations
 
+import itertools
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import rclpy
+import yaml
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
@@ -50,11 +54,17 @@ def run_nodes(
     """Init rclpy, let ``build`` append the nodes, spin until Ctrl-C, ``done()`` or
     ``duration_s`` after the nodes are up, then destroy the nodes and shut down.
 
-    Returns the exit code: 1 (reason on stderr) when a node cannot start for a bad config
-    or bundle, else 0.
+    Returns the exit code: 1 (one line on stderr saying what to fix) when a node cannot start
+    for a bad config, params file, command line or bundle, else 0.
     """
     use_large_message_profile()
-    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    try:
+        check_params_files(sys.argv if args is None else args)
+        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    except (ConfigError, _rclpy.RCLError) as err:
+        # rcl's own message ends in C source locations: of no use to the user.
+        print(f"{program}: {str(err).split(', at /')[0]}", file=sys.stderr)
+        return 1
     nodes: list[Node] = []
     executor = MultiThreadedExecutor(num_threads=threads)
     code = 0
@@ -79,9 +89,27 @@ def run_nodes(
     return code
 
 
+def check_params_files(argv: Sequence[str]) -> None:
+    """Every ``--params-file`` of ``argv`` exists and is valid YAML, or one ConfigError line
+    (rcl would say "Couldn't parse params file" with C source locations and no YAML line)."""
+    for flag, path in itertools.pairwise(argv):
+        if flag != "--params-file":
+            continue
+        try:
+            yaml.safe_load(Path(path).read_text())
+        except OSError as err:
+            raise ConfigError(f"params file {path}: {err.strerror}") from None
+        except yaml.YAMLError as err:
+            where = getattr(err, "problem_mark", None)
+            line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+            problem = getattr(err, "problem", None) or str(err)
+            raise ConfigError(f"params file {path} is not valid YAML{line}: {problem}") from None
+
+
 @contextmanager
 def _signals_end_the_spin() -> Iterator[None]:
-    """SIGINT raises KeyboardInterrupt (Python's default); make SIGTERM do the same."""
+    """SIGINT and SIGTERM raise KeyboardInterrupt. Installed explicitly: a shell starts a
+    background job with SIGINT ignored, and Python then leaves it ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signals are delivered to the main thread only
         return
@@ -89,8 +117,9 @@ def _signals_end_the_spin() -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

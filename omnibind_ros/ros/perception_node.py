@@ -29,6 +29,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
 from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.modalities import SENSOR_MODALITIES
 from omnibind_ros.core.model import OmniBindModel
 from omnibind_ros.paths import default_bundle_path
 from omnibind_ros.pipeline.hotplug import HotplugTracker, discover
@@ -59,7 +60,7 @@ NODE_NAME = "omnibind"
 READ_ONLY = ("model.bundle", "model.fp16", "model.cache_dir", "backend", "device")
 _SPECS = {spec.name: spec for spec in NODE_PARAMETERS}
 _SENSOR_SPECS = {spec.name: spec for spec in SENSOR_PARAMETERS}
-_BASE_SENSOR_SPECS = [s for s in SENSOR_PARAMETERS if len(s.modalities) > 1]
+_BASE_SENSOR_SPECS = [s for s in SENSOR_PARAMETERS if s.modalities == SENSOR_MODALITIES]
 
 
 class PerceptionNode(Node):

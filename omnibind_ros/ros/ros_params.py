@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor, ParameterType
-from rclpy.exceptions import ParameterUninitializedException
+from rclpy.exceptions import InvalidParameterTypeException, ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
+from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.pipeline.params import ParamSpec
 
+_EXPECTED = {
+    "bool": "true or false",
+    "int": "an integer (e.g. 16000, not 16000.0)",
+    "float": "a number",
+    "string": "a string",
+    "string_array": "a list of strings (e.g. [camera], not camera)",
+}
+# rclpy: "Trying to set parameter 'x' to '16000.0' of type 'DOUBLE', expecting type ..."
+_GIVEN = re.compile(r"to '(?P<value>.*)' of type '(?P<type>\w+)'")
 _TYPES = {
     "bool": ParameterType.PARAMETER_BOOL,
     "int": ParameterType.PARAMETER_INTEGER,
@@ -21,9 +32,19 @@ _TYPES = {
 
 
 def declare(node: Node, name: str, spec: ParamSpec, read_only: bool = False) -> None:
-    """Declare ``name`` (a YAML or launch override wins over the spec's default)."""
+    """Declare ``name`` (a YAML or launch override wins over the spec's default).
+
+    Raises ConfigError when the override has the wrong type (``16000.0`` for an integer).
+    """
     if node.has_parameter(name):
         return
+    try:
+        _declare(node, name, spec, read_only)
+    except InvalidParameterTypeException as err:
+        raise ConfigError(_type_problem(name, spec, err)) from None
+
+
+def _declare(node: Node, name: str, spec: ParamSpec, read_only: bool) -> None:
     if spec.kind == "float":
         # YAML `rate_hz: 5` is an int; accept it and let params.py check the number.
         descriptor = ParameterDescriptor(
@@ -39,6 +60,13 @@ def declare(node: Node, name: str, spec: ParamSpec, read_only: bool = False) -> 
         node.declare_parameter(name, Parameter.Type.STRING_ARRAY, descriptor)
     else:
         node.declare_parameter(name, spec.default, descriptor)
+
+
+def _type_problem(name: str, spec: ParamSpec, err: InvalidParameterTypeException) -> str:
+    """One line saying what the parameter must be, from rclpy's (long) message."""
+    given = _GIVEN.search(str(err))
+    got = f", got {given['value']!r} ({given['type'].lower()})" if given else ""
+    return f"parameter {name} must be {_EXPECTED[spec.kind]}{got}"
 
 
 def declare_all(

@@ -121,7 +121,6 @@ class SensorManager:
 
     def warn_throttled(self, key: str, message: str) -> None:
         """A warning about sensor ``key``, at most once per log period (with a skipped count)."""
-        allowed, suppressed = self._throttle.allow(key)
-        if allowed:
-            more = f" ({suppressed} more since the last report)" if suppressed else ""
-            self._node.get_logger().warning(message + more)
+        text = self._throttle.message(key, message)
+        if text is not None:
+            self._node.get_logger().warning(text)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from rclpy.publisher import Publisher
@@ -24,6 +25,7 @@ from sensor_msgs.msg import Image, PointCloud2
 from std_msgs.msg import Int16MultiArray, String
 
 from omnibind_ros.core.errors import OmniBindError
+from omnibind_ros.pipeline.log_throttle import KeyedThrottle
 from omnibind_ros.ros.conversions import (
     audio_to_msg,
     events_to_msg,
@@ -31,21 +33,28 @@ from omnibind_ros.ros.conversions import (
     points_to_msg,
     thermal_to_msg,
 )
+from omnibind_ros.ros.conversions.thermal import storable_celsius
 from omnibind_ros.ros.entities import without_publisher_events
 from omnibind_ros.ros.executors import run_nodes
 from omnibind_ros.sim import DEFAULT_SENSORS, HotPlugSchedule, SensorSpec, StreamSample, World
 
 NODE_NAME = "omnibind_sim_sensors"
 GROUND_TRUTH_TOPIC = "/omnibind/ground_truth"
+WARNING_PERIOD_S = 5.0  # per sensor: a warning per frame would flood the log
 
 
 def _rgb(raw: Any, stamp_ns: int, frame: str) -> Image:
     return image_to_msg(raw, "rgb8", stamp_ns, frame)
 
 
+THERMAL_ENCODING = "mono16"  # centi-Kelvin, what radiometric cameras (FLIR Lepton) publish
+THERMAL_RANGE_C = storable_celsius(THERMAL_ENCODING)
+
+
 def _thermal(raw: Any, stamp_ns: int, frame: str) -> Image:
-    # mono16 in centi-Kelvin, what radiometric cameras (FLIR Lepton) publish.
-    return thermal_to_msg(raw, "mono16", stamp_ns=stamp_ns, frame_id=frame)
+    # Saturated as a Lepton does (65535 counts = 382.2 °C): a campfire is hotter.
+    celsius = np.clip(raw, *THERMAL_RANGE_C)
+    return thermal_to_msg(celsius, THERMAL_ENCODING, stamp_ns=stamp_ns, frame_id=frame)
 
 
 def _events(raw: Any, stamp_ns: int, frame: str) -> PointCloud2:
@@ -135,6 +144,7 @@ class SimSensorsNode(Node):
         self._truth_pub = self.create_publisher(String, GROUND_TRUTH_TOPIC, latched)
         self._truth = ""  # the label last published on the ground-truth topic
         self.published = dict.fromkeys(self._specs, 0)
+        self._throttle = KeyedThrottle(WARNING_PERIOD_S)
         self.max_lateness_s = 0.0
         self.finished = threading.Event()
         self._stop = threading.Event()
@@ -211,16 +221,31 @@ class SimSensorsNode(Node):
         # comparable with headerless messages (audio), which subscribers stamp on arrival.
         stamp_ns = max(sample.stamp_ns, time.time_ns())
         raw = _retimed(sample.raw, stamp_ns - sample.stamp_ns)
+        self._warn_if_saturated(sample)
         try:
             msg = writer(raw, stamp_ns, sample.sensor)
         except OmniBindError as err:
-            self.get_logger().warning(f"{sample.sensor}: sample not publishable: {err}")
+            self._warn(sample.sensor, f"{sample.sensor}: sample not publishable: {err}")
             return
         with self._lock:
             publisher = self._sensor_pubs.get(sample.sensor)
             if publisher is not None:
                 publisher.publish(msg)
                 self.published[sample.sensor] += 1
+
+    def _warn_if_saturated(self, sample: StreamSample) -> None:
+        if sample.modality == "thermal" and np.nanmax(sample.raw) > THERMAL_RANGE_C[1]:
+            self._warn(
+                sample.sensor,
+                f"{sample.sensor}: frame saturated at {THERMAL_RANGE_C[1]:.1f} °C "
+                f"(hottest {np.nanmax(sample.raw):.0f} °C), as a {THERMAL_ENCODING} camera does",
+            )
+
+    def _warn(self, sensor: str, message: str) -> None:
+        """A warning about ``sensor``, at most once per log period (with a skipped count)."""
+        text = self._throttle.message(sensor, message)
+        if text is not None:
+            self.get_logger().warning(text)
 
 
 def main(args: Sequence[str] | None = None) -> int:

@@ -25,15 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.errors import ConfigError, InvalidSampleError
 from omnibind_ros.core.modalities import SENSOR_MODALITIES, TEXT
 from omnibind_ros.core.preprocess import audio, event, image, lidar, thermal
 from omnibind_ros.core.preprocess.params import resolve_params
 
-__all__ = ["input_shape", "preprocess"]
+__all__ = ["check_sample", "input_shape", "preprocess"]
 
-# Each module offers shape(modality, params), which also checks the parameters, and
-# preprocess(modality, raw, params).
+# Each module offers shape(modality, params), which also checks the parameters,
+# check(modality, raw), which checks the raw-sample contract, and preprocess(modality, raw,
+# params).
 _MODULES: dict[str, ModuleType] = {
     "image": image,
     "thermal": thermal,
@@ -48,7 +49,22 @@ def preprocess(modality: str, raw: Any, params: Mapping[str, Any] | None = None)
     """One raw sample of ``modality`` -> its encoder input (see the module docstring)."""
     module, resolved = _module_and_params(modality, params)
     module.shape(modality, resolved)
-    return np.ascontiguousarray(module.preprocess(modality, raw, resolved), dtype=np.float32)
+    out = np.ascontiguousarray(module.preprocess(modality, raw, resolved), dtype=np.float32)
+    # The encoders' promise: finite inputs. A NaN here would make every label score NaN.
+    if not np.isfinite(out).all():
+        raise InvalidSampleError(modality, "preprocessing produced NaN or Inf")
+    return out
+
+
+def check_sample(modality: str, raw: Any) -> None:
+    """Check ``raw`` against the raw-sample contract of ``modality`` (dtype, shape, values
+    where the modality promises them) without preprocessing it; raises InvalidSampleError.
+
+    Cheap (one pass over the data at most): the node runs it on every message as it arrives,
+    so every bad message is counted even when a newer one supersedes it before encoding.
+    """
+    module, _ = _module_and_params(modality, None)
+    module.check(modality, raw)
 
 
 def input_shape(modality: str, params: Mapping[str, Any] | None = None) -> tuple[int, ...]:

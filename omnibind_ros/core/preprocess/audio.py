@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from omnibind_ros.core.errors import InvalidSampleError
+from omnibind_ros.core.limits import MAX_SAMPLE_RATE
 from omnibind_ros.core.preprocess.checks import array_sample, attribute, positive_int, require_float
 from omnibind_ros.core.preprocess.mel import log_mel
 from omnibind_ros.core.preprocess.params import require
@@ -53,9 +54,17 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     return ((spectrogram - params["mean"]) / params["std"]).unsqueeze(0).numpy()
 
 
+def check(modality: str, raw: Any) -> None:
+    _audio_sample(modality, raw)
+
+
 def _audio_sample(modality: str, raw: Any) -> tuple[np.ndarray, int]:
     waveform = attribute(modality, raw, "waveform", LAYOUT)
     rate = positive_int(modality, attribute(modality, raw, "sample_rate", LAYOUT), "sample rate")
+    if rate > MAX_SAMPLE_RATE:
+        raise InvalidSampleError(
+            modality, f"sample rate {rate} Hz exceeds {MAX_SAMPLE_RATE} Hz: a wrong setting?"
+        )
     array_sample(modality, waveform, ndim=1, layout="1-D mono waveform")
     require_float(modality, waveform, "waveform samples (scale integer PCM to [-1, 1])")
     if not np.isfinite(waveform).all():

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from omnibind_ros.core.errors import InvalidSampleError
+from omnibind_ros.core.limits import MAX_EVENT_SENSOR_PIXELS
 from omnibind_ros.core.preprocess.checks import array_sample, attribute, positive_int
 from omnibind_ros.core.preprocess.params import require
 from omnibind_ros.core.preprocess.resize import check_fit, fit_square
@@ -33,18 +34,11 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     and scaled so the busiest pixel is 1: the count depends on how fast things move, the
     encoder should see the shape of the motion.
     """
-    events, width, height = _event_sample(modality, raw)
+    events, width, height = check(modality, raw)
     x, y = events["x"].astype(np.int64), events["y"].astype(np.int64)
-    if x.min() < 0 or x.max() >= width or y.min() < 0 or y.max() >= height:
-        raise InvalidSampleError(
-            modality,
-            f"event coordinates x {x.min()}..{x.max()}, y {y.min()}..{y.max()} "
-            f"lie outside the {width}x{height} sensor",
-        )
     time_bins = params["time_bins"]
     window_ns = params["window_ms"] * 1e6
-    # Ages from the newest event, subtracted in int64 so epoch-scale stamps lose nothing.
-    age = (events["t"].max() - events["t"]).astype(np.float64)
+    age = _ages_ns(events["t"])
     recent = age < window_ns
     time_bin = ((window_ns - age[recent]) * (time_bins / window_ns)).astype(np.int64)
     channel = 2 * np.minimum(time_bin, time_bins - 1) + (events["p"][recent] > 0)
@@ -52,7 +46,41 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     counts = np.bincount(flat, minlength=2 * time_bins * height * width)
     planes = torch.from_numpy(counts.reshape(2 * time_bins, height, width)).float()
     resized = fit_square(torch.log1p(planes), params["size"], params["fit"])
-    return (resized / resized.max()).numpy()
+    busiest = resized.max()
+    # Every event may lie outside the centre crop: then nothing moves in view, all zeros.
+    return (resized / busiest if busiest > 0 else resized).numpy()
+
+
+def check(modality: str, raw: Any) -> tuple[np.ndarray, int, int]:
+    """The events and sensor size, with every event on the sensor and a known polarity."""
+    events, width, height = _event_sample(modality, raw)
+    if width * height > MAX_EVENT_SENSOR_PIXELS:
+        raise InvalidSampleError(
+            modality,
+            f"sensor {width}x{height} exceeds {MAX_EVENT_SENSOR_PIXELS} pixels (the largest event "
+            "cameras have about 1 Mpx): a wrong size would cost memory for nothing",
+        )
+    x, y = events["x"], events["y"]
+    if x.min() < 0 or x.max() >= width or y.min() < 0 or y.max() >= height:
+        raise InvalidSampleError(
+            modality,
+            f"event coordinates x {x.min()}..{x.max()}, y {y.min()}..{y.max()} "
+            f"lie outside the {width}x{height} sensor",
+        )
+    p = events["p"]
+    if p.min() < -1 or p.max() > 1:
+        raise InvalidSampleError(
+            modality, f"polarity in {p.min()}..{p.max()}; expected 0/1 or -1/+1"
+        )
+    return events, width, height
+
+
+def _ages_ns(t: np.ndarray) -> np.ndarray:
+    """Nanoseconds from the newest event, as float64: subtracted modulo 2^64 on the integer
+    bit patterns, so epoch-scale stamps lose nothing and int64 extremes cannot overflow."""
+    wide = t.astype(np.int64 if t.dtype.kind == "i" else np.uint64)
+    bits = wide.view(np.uint64)
+    return (bits[np.argmax(wide)] - bits).astype(np.float64)
 
 
 def _event_sample(modality: str, raw: Any) -> tuple[np.ndarray, int, int]:

@@ -21,14 +21,19 @@ def shape(modality: str, params: dict) -> tuple[int, ...]:
     return (3, params["size"], params["size"])
 
 
-def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
-    """Centre-crop or stretch, resize, scale to [0, 1], normalise by the channel mean/std."""
+def check(modality: str, raw: Any) -> np.ndarray:
     rgb = array_sample(modality, raw, ndim=3, layout=LAYOUT)
     if rgb.shape[2] != 3:
         raise InvalidSampleError(modality, f"expected 3 channels ({LAYOUT}), got shape {rgb.shape}")
     # uint8 only: a float image could be in [0, 1] or [0, 255], and guessing wrong is silent.
     if rgb.dtype != np.uint8:
         raise InvalidSampleError(modality, f"expected dtype uint8 ({LAYOUT}), got {rgb.dtype}")
+    return rgb
+
+
+def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
+    """Centre-crop or stretch, resize, scale to [0, 1], normalise by the channel mean/std."""
+    rgb = check(modality, raw)
     planes = float_tensor(rgb).permute(2, 0, 1)
     resized = fit_square(planes, params["size"], params["fit"])
     # Resizing is linear, so normalising the small result equals normalising the frame.

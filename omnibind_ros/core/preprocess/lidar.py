@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 LAYOUT = "Nx3 or Nx4 float (x, y, z[, intensity])"
 SAMPLINGS = ("random", "fps")
+_SAFE_EXTENT = 1e100  # squares of coordinates up to this stay far from float64 overflow
 
 
 def shape(modality: str, params: dict) -> tuple[int, ...]:
@@ -40,16 +41,14 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     Intensity (column 4) is dropped: the encoder input is xyz, and intensity scales differ
     between vendors (Velodyne 0-255, Ouster reflectivity, Livox 0-255 calibrated).
     """
-    cloud = array_sample(modality, raw, ndim=2, layout=LAYOUT)
-    if cloud.shape[1] not in (3, 4):
-        raise InvalidSampleError(modality, f"expected {LAYOUT}, got shape {cloud.shape}")
-    require_float(modality, cloud, "point coordinates")
-    # Worked on as 3 rows of N: numpy reduces a length-3 axis about 20x slower than a long one.
-    finite = np.isfinite(cloud[:, 0]) & np.isfinite(cloud[:, 1]) & np.isfinite(cloud[:, 2])
-    if not finite.any():
-        raise InvalidSampleError(modality, f"all {len(cloud)} points are NaN or Inf")
+    cloud, finite = _checked(modality, raw)
     # float64: open3d's point type, and exact enough to centre clouds far from the origin.
     rows = np.array(cloud[finite, :3].T, dtype=np.float64, order="C")
+    extent = np.abs(rows).max()
+    if extent > _SAFE_EXTENT:
+        # float64 extremes (1e300) would overflow the mean and the squared radius; the
+        # result is scale-free, so scaling first changes nothing else.
+        rows /= extent
     rows -= rows.mean(axis=1, keepdims=True)
     radius = np.sqrt((rows * rows).sum(axis=0).max())
     if radius == 0.0:
@@ -64,6 +63,23 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     if params["voxel_size"] > 0:
         points = points.voxel_down_sample(params["voxel_size"])
     return _sample(points, params).astype(np.float32)
+
+
+def check(modality: str, raw: Any) -> None:
+    _checked(modality, raw)
+
+
+def _checked(modality: str, raw: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The cloud and which of its rows have finite x, y, z (at least one does)."""
+    cloud = array_sample(modality, raw, ndim=2, layout=LAYOUT)
+    if cloud.shape[1] not in (3, 4):
+        raise InvalidSampleError(modality, f"expected {LAYOUT}, got shape {cloud.shape}")
+    require_float(modality, cloud, "point coordinates")
+    # Worked on as 3 rows of N: numpy reduces a length-3 axis about 20x slower than a long one.
+    finite = np.isfinite(cloud[:, 0]) & np.isfinite(cloud[:, 1]) & np.isfinite(cloud[:, 2])
+    if not finite.any():
+        raise InvalidSampleError(modality, f"all {len(cloud)} points are NaN or Inf")
+    return cloud, finite
 
 
 def _sample(points: o3d.geometry.PointCloud, params: dict) -> np.ndarray:

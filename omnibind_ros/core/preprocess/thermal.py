@@ -25,6 +25,16 @@ def shape(modality: str, params: dict) -> tuple[int, ...]:
     return (1, params["size"], params["size"])
 
 
+def check(modality: str, raw: Any) -> np.ndarray:
+    celsius = array_sample(modality, raw, ndim=2, layout=LAYOUT)
+    require_float(modality, celsius, "temperatures (convert raw counts to degrees Celsius)")
+    if np.isnan(celsius).all():
+        raise InvalidSampleError(modality, f"all {celsius.size} pixels are NaN")
+    if np.isinf(celsius).any():
+        raise InvalidSampleError(modality, "temperature map contains Inf")
+    return celsius
+
+
 def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     """Map [t_min_c, t_max_c] linearly onto [-1, 1], saturating outside, then resize.
 
@@ -32,17 +42,16 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     NaN marks dead pixels: they are filled with the median of the valid ones so they read
     as background, not as the coldest value. Inf is not a temperature and is rejected.
     """
-    celsius = array_sample(modality, raw, ndim=2, layout=LAYOUT)
-    require_float(modality, celsius, "temperatures (convert raw counts to degrees Celsius)")
+    celsius = check(modality, raw)
     nan = np.isnan(celsius)
-    if nan.all():
-        raise InvalidSampleError(modality, f"all {celsius.size} pixels are NaN")
-    if np.isinf(celsius).any():
-        raise InvalidSampleError(modality, "temperature map contains Inf")
-    planes = float_tensor(celsius).unsqueeze(0)
-    if nan.any():
-        planes[0][torch.from_numpy(nan)] = float(np.median(celsius[~nan]))
     t_min, t_max = params["t_min_c"], params["t_max_c"]
+    # Clipped in the input's precision first: float64 extremes (1e300) would turn into Inf
+    # as float32. Clipping before the saturation below changes nothing else.
+    planes = float_tensor(np.clip(celsius, t_min, t_max)).unsqueeze(0)
+    if nan.any():
+        with np.errstate(over="ignore"):  # the mean of two float64 extremes saturates below
+            fill = np.clip(np.median(celsius[~nan]), t_min, t_max)
+        planes[0][torch.from_numpy(nan)] = float(fill)
     # Saturate before resizing, as the sensor would: a spot beyond the range stays at the edge.
     unit = ((planes - t_min) / (t_max - t_min)).clamp_(0.0, 1.0)
     resized = fit_square(unit, params["size"], params["fit"])

@@ -12,7 +12,15 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from omnibind_ros.core.errors import ConfigError, finite_number
+from omnibind_ros.core.errors import ConfigError, InvalidSampleError, finite_number
+from omnibind_ros.core.limits import (
+    DEFAULT_MAX_EVENTS,
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_MAX_POINTS,
+    DEFAULT_MAX_SENSOR_SIDE,
+    MAX_SAMPLE_RATE,
+)
+from omnibind_ros.core.preprocess import check_sample
 from omnibind_ros.ros.conversions.audio import (
     AUDIO_DATA,
     AUDIO_DATA_STAMPED,
@@ -42,6 +50,7 @@ IMAGE = "sensor_msgs/msg/Image"
 POINT_CLOUD2 = "sensor_msgs/msg/PointCloud2"
 INT16_MULTIARRAY = "std_msgs/msg/Int16MultiArray"
 FLOAT32_MULTIARRAY = "std_msgs/msg/Float32MultiArray"
+_EVENT_LIMITS = ("width", "height", "max_events", "max_sensor_size")
 
 
 class Converter:
@@ -69,9 +78,17 @@ class Converter:
                 topic=self.topic,
             )
         try:
-            return self._convert(msg)
+            sample = self._convert(msg)
+            # Values too, here: every bad message is counted as it arrives, even one that a
+            # newer message supersedes before it could be encoded.
+            check_sample(self.modality, sample)
         except ConversionError as err:
             raise err.in_context(msg_type=self.msg_type_name, topic=self.topic) from None
+        except InvalidSampleError as err:
+            raise ConversionError(
+                err.problem, msg_type=self.msg_type_name, topic=self.topic
+            ) from None
+        return sample
 
     def stamp_ns(self, msg: Any) -> int | None:
         return stamp_to_ns(msg.header.stamp) if self.has_header else None
@@ -97,21 +114,54 @@ class Converter:
             raise ConfigError(f"{self._where(name)} must be a whole number, got {number}")
         return int(number)
 
+    def _limit(self, name: str, default: int) -> int:
+        """A cap on what one message may cost: a whole number, at least 1."""
+        return self._whole(name, default, low=1)
+
     def _choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = str(self._options.get(name, default))
         if value not in choices:
             raise ConfigError(f"{self._where(name)} {value!r} must be one of {', '.join(choices)}")
         return value
 
+    def _event_limits(self) -> None:
+        """Sensor size and the caps of an event converter (``_EVENT_LIMITS``)."""
+        self.max_events = self._limit("max_events", DEFAULT_MAX_EVENTS)
+        self.max_sensor_size = self._limit("max_sensor_size", DEFAULT_MAX_SENSOR_SIDE)
+        self.width = self._whole("width", 0)
+        self.height = self._whole("height", 0)
+        for name, size in (("width", self.width), ("height", self.height)):
+            if size > self.max_sensor_size:
+                raise ConfigError(
+                    f"{self._where(name)} {size} exceeds max_sensor_size {self.max_sensor_size}"
+                )
+
     def _where(self, name: str) -> str:
         return f"{self.modality} option {name!r}" + (f" for {self.topic}" if self.topic else "")
 
 
-class ImageConverter(Converter):
-    modality = "image"
+class _PixelConverter(Converter):
+    """Images: at most ``max_pixels`` per message, checked before the data is touched."""
+
     msg_type_name = IMAGE
+    option_names: ClassVar[tuple[str, ...]] = ("max_pixels",)
+
+    def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
+        super().__init__(options, topic=topic)
+        self.max_pixels = self._limit("max_pixels", DEFAULT_MAX_PIXELS)
+
+    def _check_pixels(self, msg: Any) -> None:
+        if int(msg.width) * int(msg.height) > self.max_pixels:
+            raise ConversionError(
+                f"{msg.width}x{msg.height} pixels exceed the limit of {self.max_pixels}"
+            )
+
+
+class ImageConverter(_PixelConverter):
+    modality = "image"
 
     def _convert(self, msg: Any) -> Any:
+        self._check_pixels(msg)
         return image_to_rgb(msg)
 
 
@@ -119,10 +169,9 @@ class TactileConverter(ImageConverter):
     modality = "tactile"
 
 
-class ThermalConverter(Converter):
+class ThermalConverter(_PixelConverter):
     modality = "thermal"
-    msg_type_name = IMAGE
-    option_names = ("scale", "offset", "encoding_override")
+    option_names = ("scale", "offset", "encoding_override", "max_pixels")
 
     def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
         super().__init__(options, topic=topic)
@@ -133,13 +182,14 @@ class ThermalConverter(Converter):
         self.encoding_override = self._choice("encoding_override", "", ("", *THERMAL_ENCODINGS))
 
     def _convert(self, msg: Any) -> Any:
+        self._check_pixels(msg)
         return image_to_celsius(msg, self.scale, self.offset, self.encoding_override)
 
 
 class LidarConverter(Converter):
     modality = "lidar"
     msg_type_name = POINT_CLOUD2
-    option_names = ("min_range", "max_range", "intensity_field")
+    option_names = ("min_range", "max_range", "intensity_field", "max_points")
 
     def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
         super().__init__(options, topic=topic)
@@ -149,6 +199,7 @@ class LidarConverter(Converter):
         if self.max_range <= self.min_range:
             raise ConfigError(f"{self._where('max_range')} must exceed min_range")
         self.intensity_field = str(self._options.get("intensity_field", "intensity"))
+        self.max_points = self._limit("max_points", DEFAULT_MAX_POINTS)
         self.counters.update(points_nonfinite=0, points_out_of_range=0)
 
     def _convert(self, msg: Any) -> Any:
@@ -157,6 +208,7 @@ class LidarConverter(Converter):
             intensity_field=self.intensity_field,
             min_range=self.min_range,
             max_range=self.max_range,
+            max_points=self.max_points,
         )
         self.counters["points_nonfinite"] += cloud.nonfinite
         self.counters["points_out_of_range"] += cloud.out_of_range
@@ -166,12 +218,11 @@ class LidarConverter(Converter):
 class EventCloudConverter(Converter):
     modality = "event"
     msg_type_name = POINT_CLOUD2
-    option_names = ("width", "height", "time_unit", "time_reference")
+    option_names = (*_EVENT_LIMITS, "time_unit", "time_reference")
 
     def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
         super().__init__(options, topic=topic)
-        self.width = self._whole("width", 0)
-        self.height = self._whole("height", 0)
+        self._event_limits()
         self.time_unit = self._choice("time_unit", "ns", tuple(TIME_UNITS_NS))
         self.time_reference = self._choice("time_reference", "header", TIME_REFERENCES)
 
@@ -182,22 +233,30 @@ class EventCloudConverter(Converter):
             height=self.height,
             time_unit=self.time_unit,
             time_reference=self.time_reference,
+            max_events=self.max_events,
+            max_sensor_side=self.max_sensor_size,
         )
 
 
 class EventPacketConverter(Converter):
     modality = "event"
     msg_type_name = EVENT_PACKET
-    option_names = ("width", "height")
+    option_names = _EVENT_LIMITS
 
     def __init__(self, options: Mapping[str, Any] | None = None, *, topic: str = "") -> None:
         super().__init__(options, topic=topic)
-        self.width = self._whole("width", 0)
-        self.height = self._whole("height", 0)
+        self._event_limits()
         self._decoder = new_codec_decoder()  # keeps evt3 time state between packets
 
     def _convert(self, msg: Any) -> Any:
-        return packet_to_events(msg, width=self.width, height=self.height, decoder=self._decoder)
+        return packet_to_events(
+            msg,
+            width=self.width,
+            height=self.height,
+            decoder=self._decoder,
+            max_events=self.max_events,
+            max_sensor_side=self.max_sensor_size,
+        )
 
 
 class _AudioConverter(Converter):
@@ -209,6 +268,10 @@ class _AudioConverter(Converter):
         if "sample_rate" not in self._options:
             raise ConfigError(f"{self._where('sample_rate')} is required: messages lack it")
         self.sample_rate = self._whole("sample_rate", 0, low=1)
+        if self.sample_rate > MAX_SAMPLE_RATE:
+            raise ConfigError(
+                f"{self._where('sample_rate')} {self.sample_rate} Hz exceeds {MAX_SAMPLE_RATE} Hz"
+            )
         self.channels = self._whole("channels", 0)
 
 

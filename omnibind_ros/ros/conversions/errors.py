@@ -8,8 +8,9 @@ from omnibind_ros.core.errors import OmniBindError
 class ConversionError(OmniBindError, ValueError):
     """A message whose structure does not allow a sample: bad encoding, sizes, fields or layout.
 
-    Conversions check structure only (sizes, encodings, fields); the values of a well-formed
-    sample (NaN pixels, silent audio, ...) are judged by core's preprocessing.
+    Conversions check structure (sizes, encodings, fields) and value ranges that would wrap
+    when narrowed; a converter then runs core's sample check (all-NaN frames, Inf, audio far
+    outside [-1, 1], ...) and reports its failure as this error too, naming the topic.
     """
 
     def __init__(

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from omnibind_ros.core.limits import DEFAULT_MAX_EVENTS, DEFAULT_MAX_SENSOR_SIDE
 from omnibind_ros.core.samples import EventSample, make_events
 from omnibind_ros.ros.conversions.buffers import byte_array, message_bytes
 from omnibind_ros.ros.conversions.errors import ConversionError
@@ -58,7 +59,13 @@ def encode_mono(events: np.ndarray, *, base_ns: int) -> np.ndarray:
 
 
 def packet_to_events(
-    msg: Any, *, width: int = 0, height: int = 0, decoder: Any = None
+    msg: Any,
+    *,
+    width: int = 0,
+    height: int = 0,
+    decoder: Any = None,
+    max_events: int = DEFAULT_MAX_EVENTS,
+    max_sensor_side: int = DEFAULT_MAX_SENSOR_SIDE,
 ) -> EventSample:
     """An EventPacket's events, sorted by t (ns). ``width``/``height`` 0 take the message's.
 
@@ -69,9 +76,20 @@ def packet_to_events(
     width, height = width or int(msg.width), height or int(msg.height)
     if width == 0 or height == 0:
         raise ConversionError(f"sensor size {width}x{height} unknown", encoding=encoding)
+    if max(width, height) > max_sensor_side:
+        raise ConversionError(
+            f"sensor size {width}x{height} exceeds the limit of {max_sensor_side}",
+            encoding=encoding,
+        )
     buffer = message_bytes(msg.events)
     if buffer.size == 0:
         raise ConversionError("empty packet", encoding=encoding)
+    # Mono: 8 bytes per event; the camera formats pack events tighter, so they are checked
+    # again once decoded.
+    if encoding == MONO and buffer.size // 8 > max_events:
+        raise ConversionError(
+            f"{buffer.size // 8} events exceed the limit of {max_events}", encoding=encoding
+        )
     stamp = stamp_to_ns(msg.header.stamp)
     if encoding == MONO:
         events = decode_mono(buffer, bigendian=msg.is_bigendian, base_ns=stamp)
@@ -83,8 +101,12 @@ def packet_to_events(
             "event_camera_py",
             encoding=encoding,
         )
-    pixel_coordinates(events["x"], width, "x", "width")
-    pixel_coordinates(events["y"], height, "y", "height")
+    if len(events) > max_events:
+        raise ConversionError(
+            f"{len(events)} events exceed the limit of {max_events}", encoding=encoding
+        )
+    pixel_coordinates(events["x"], width, "x", "width", max_sensor_side)
+    pixel_coordinates(events["y"], height, "y", "height", max_sensor_side)
     return EventSample(sort_by_time(events), width, height)
 
 

@@ -2,8 +2,8 @@
 
 Points with a NaN/Inf coordinate or intensity (a dropped return; ``is_dense`` is not trusted)
 and, when asked, points outside [min_range, max_range] are removed here and counted, so core
-receives only real points. A cloud with no valid point comes out as an empty array: that is a
-value problem, judged by core's preprocessing.
+receives only real points. A cloud with no valid point comes out as an empty array, which the
+converter rejects with core's sample check.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from sensor_msgs.msg import PointCloud2
 
+from omnibind_ros.core.limits import DEFAULT_MAX_POINTS
 from omnibind_ros.ros.conversions.errors import ConversionError
 from omnibind_ros.ros.conversions.layouts import POINT_LAYOUTS
 from omnibind_ros.ros.conversions.pointcloud import PointLayout, cloud_records, records_to_cloud
@@ -34,9 +35,10 @@ def cloud_to_points(
     intensity_field: str = "intensity",
     min_range: float = 0.0,
     max_range: float = math.inf,
+    max_points: int = DEFAULT_MAX_POINTS,
 ) -> CloudPoints:
     """x, y, z (+ ``intensity_field`` when the cloud has it) of every valid point, as float32."""
-    records = cloud_records(msg)
+    records = cloud_records(msg, max_points=max_points)
     names = records.dtype.names
     missing = [name for name in XYZ_FIELDS if name not in names]
     if missing:

@@ -30,6 +30,10 @@ DATATYPES: dict[int, str] = {
     PointField.FLOAT64: "f8",
 }
 UNNAMED_FIELD_PREFIX = "unnamed_field"  # sensor_msgs_py's name for a field with an empty name
+# Values per point, all fields' counts together; each becomes one numpy field, so the bound
+# keeps a cloud with count 10^7 from costing seconds. Descriptors stay well below it (PCL's
+# SHOT is 352 floats).
+MAX_FIELD_ELEMENTS = 1024
 
 
 class FieldLike(Protocol):
@@ -75,8 +79,11 @@ def fields_dtype(fields: Iterable[FieldLike], point_step: int, bigendian: bool) 
         code = DATATYPES.get(field.datatype)
         if code is None:
             raise ConversionError(f"field {field.name!r} has unknown datatype {field.datatype}")
-        if field.count < 1:
-            raise ConversionError(f"field {field.name!r} has count {field.count}")
+        if not 1 <= field.count <= MAX_FIELD_ELEMENTS - len(names):
+            raise ConversionError(
+                f"field {field.name!r} has count {field.count}; a point holds 1 to "
+                f"{MAX_FIELD_ELEMENTS} values in all"
+            )
         size = np.dtype(code).itemsize
         if field.offset + size * field.count > point_step:
             raise ConversionError(
@@ -96,8 +103,10 @@ def fields_dtype(fields: Iterable[FieldLike], point_step: int, bigendian: bool) 
     return np.dtype(layout)
 
 
-def cloud_records(msg: PointCloud2) -> np.ndarray:
+def cloud_records(msg: PointCloud2, max_points: int = 0) -> np.ndarray:
     """The points as an (height, width) structured array; a view of ``msg.data``.
+
+    ``max_points`` (0: no limit) bounds what one message may cost.
 
     Honours ``point_step``, ``row_step`` (row padding), ``is_bigendian`` and organised clouds
     (height > 1). Uses sensor_msgs_py when it is installed and the rows are unpadded (the only
@@ -105,14 +114,18 @@ def cloud_records(msg: PointCloud2) -> np.ndarray:
     """
     height, width = int(msg.height), int(msg.width)
     point_step, row_step = int(msg.point_step), int(msg.row_step)
-    dtype = fields_dtype(msg.fields, point_step, msg.is_bigendian)
+    # Sizes first: they cost nothing to check, and the fields are only worth reading for a
+    # cloud whose data is there.
     if height * width == 0:
         raise ConversionError(f"empty cloud ({width}x{height} points)")
+    if max_points and height * width > max_points:
+        raise ConversionError(f"{width}x{height} points exceed the limit of {max_points}")
     if row_step < width * point_step:
         raise ConversionError(f"row_step {row_step} < width*point_step {width * point_step}")
     data = message_bytes(msg.data)
     if data.size != row_step * height:
         raise ConversionError(f"data length {data.size} != row_step*height {row_step * height}")
+    dtype = fields_dtype(msg.fields, point_step, msg.is_bigendian)
     point_cloud2 = optional_module("sensor_msgs_py.point_cloud2")
     native = msg.is_bigendian == (sys.byteorder == "big")
     if point_cloud2 is not None and native and row_step == width * point_step:

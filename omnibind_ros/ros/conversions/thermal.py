@@ -3,7 +3,7 @@
 Integer encodings (mono16/16UC1, mono8/8UC1) carry raw counts: °C = raw * scale + offset.
 The defaults read centi-Kelvin, what radiometric cameras such as the FLIR Lepton publish in
 mono16. 32FC1 already holds °C and ignores scale/offset. NaN pixels in 32FC1 pass through
-unchanged: judging values is core's preprocessing's job, not the conversion's.
+unchanged (dead pixels); the converter rejects all-NaN and Inf frames with core's check.
 """
 
 from __future__ import annotations
@@ -74,13 +74,25 @@ def _quantize(celsius: np.ndarray, encoding: str, scale: float, offset: float) -
     limits = np.iinfo(dtype)
     raw = np.rint((celsius.astype(np.float64) - offset) / scale)
     if not (np.all(np.isfinite(raw)) and raw.min() >= limits.min and raw.max() <= limits.max):
-        low, high = sorted((limits.min * scale + offset, limits.max * scale + offset))
+        low, high = storable_celsius(encoding, scale, offset)
         raise ConversionError(
             f"temperatures must be finite and within {low:.2f}..{high:.2f} °C to fit {dtype} "
             f"with scale {scale} and offset {offset}",
             encoding=encoding,
         )
     return raw.astype(dtype)
+
+
+def storable_celsius(
+    encoding: str, scale: float = DEFAULT_SCALE, offset: float = DEFAULT_OFFSET
+) -> tuple[float, float]:
+    """The temperatures an integer ``encoding`` holds (mono16 centi-Kelvin: -273.15..382.2 °C).
+
+    A radiometric camera saturates there: a writer clips to this range to do the same.
+    """
+    limits = np.iinfo(np.dtype(PIXEL_FORMATS[encoding][0]))
+    low, high = sorted((limits.min * scale + offset, limits.max * scale + offset))
+    return low, high
 
 
 def _is_float(encoding: str) -> bool:
