@@ -97,7 +97,7 @@ def test_stage_ii_reads_only_groups_teacher_and_students_never_saw(
     fusion = fusion_scenes(config, ["image", "audio"])
     images = sum(1 for i in train - reserved if "image" in records[i].files)
     assert len(teacher) == images
-    assert 0 < len(students) and students.present["audio"].all()
+    assert len(students) > 0 and students.present["audio"].all()
     assert len(fusion) > 0 and fusion.present["image"].any() and fusion.present["audio"].any()
     # Reading a set is deterministic, so equal inputs prove the provenance: a student input
     # never equals a reserved sample's, and every stage II input is a reserved sample's.

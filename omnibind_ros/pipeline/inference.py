@@ -176,12 +176,11 @@ class SceneFuser:
             sensors = []
             for view, weight in zip(selected, weights, strict=True):
                 ((label, score),) = self._model.classify(view.embedding, top_k=1)
-                sensors.append(
-                    SensorResult(
-                        view.name, view.modality, label, float(score), view.stamp_ns,
-                        view.frame_id, float(weight),
-                    )  # fmt: skip
-                )
+                result = SensorResult(
+                    view.name, view.modality, label, float(score), view.stamp_ns,
+                    view.frame_id, float(weight),
+                )  # fmt: skip
+                sensors.append(result)
         return SceneResult(
             stamp_ns=max(v.stamp_ns for v in selected),
             top_k=[(label, float(score)) for label, score in top_k],
