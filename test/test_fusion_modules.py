@@ -5,6 +5,7 @@ import itertools
 import pytest
 import torch
 import torch.nn.functional as F
+from fusion_helpers import trained_looking_fusion
 
 from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.fusion import FUSION_KINDS, build_fusion, pack_tokens
@@ -20,13 +21,7 @@ SUBSETS = [
 
 
 def trained_looking(kind: str) -> torch.nn.Module:
-    """A fusion module with non-trivial weights (fresh init can hide masking bugs)."""
-    torch.manual_seed(0)
-    module = build_fusion(kind, D, MAX_TOKENS, {"heads": 4} if kind == "adaptive" else {})
-    with torch.no_grad():
-        for parameter in module.parameters():
-            parameter.add_(0.1 * torch.randn_like(parameter))
-    return module.eval()
+    return trained_looking_fusion(kind, D, MAX_TOKENS)
 
 
 def unit(n: int) -> torch.Tensor:

@@ -25,9 +25,9 @@ RESULT = SceneResult(
     stamp_ns=2_000_000_000,
     top_k=[("dog", 0.7), ("person", 0.2)],
     sensors=[
-        SensorResult("front", "image", "dog", 0.6, 2_000_000_000, "front_cam_optical"),
-        SensorResult("rear", "image", "person", 0.8, 1_900_000_000, "rear_cam_optical"),
-        SensorResult("mic", "audio", "dog", 0.5, 1_950_000_000),
+        SensorResult("front", "image", "dog", 0.6, 2_000_000_000, "front_cam_optical", 0.5),
+        SensorResult("rear", "image", "person", 0.8, 1_900_000_000, "rear_cam_optical", 0.2),
+        SensorResult("mic", "audio", "dog", 0.5, 1_950_000_000, "", 0.3),
     ],
 )
 
@@ -44,7 +44,7 @@ def test_scene_json_carries_stamp_labels_modalities_sensors_and_latency() -> Non
     }
     assert scene["sensors"]["rear"] == {
         "modality": "image", "label": "person", "score": 0.8, "stamp_ns": 1_900_000_000,
-        "frame_id": "rear_cam_optical",
+        "frame_id": "rear_cam_optical", "weight": 0.2,
     }  # fmt: skip
     assert scene["sensors"]["mic"]["frame_id"] == ""  # audio arrays carry no header
     assert scene["latency_ms"] == pytest.approx(50.0)

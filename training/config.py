@@ -1,6 +1,7 @@
 """Training configuration: one YAML file describes a whole run, each stage reads its section.
 
-    base: default.yaml          # optional: start from another file (path relative to this one)
+    base: default.yaml          # optional: start from another file; a relative path is
+                                # relative to the directory of the file that names it
     seed: 0
     out_dir: runs/default       # per-stage checkpoints, logs and bundles
     cache_dir: runs/cache       # rendered + preprocessed sim data
@@ -9,8 +10,9 @@
     data: {source: sim, ...}    # or {source: {manifest: DIR}, ...}
     teacher: {...}; cad: {...}; af: {...}; report: {...}
 
-Relative paths resolve against the current directory (configs are run from the repository
-root, as `make model` does).
+Every other relative path (out_dir, cache_dir, bundle, data.source.manifest, init) resolves
+against the current directory (configs are run from the repository root, as `make model`
+does).
 """
 
 from __future__ import annotations
@@ -83,20 +85,47 @@ class SimData:
     workers: int = 2  # rendering processes
 
 
+# Share of a dataset's train groups that teacher and students never see, kept for stage II.
+AUTO_FUSION_HOLDOUT = 0.3
+
+
 @dataclass(frozen=True)
 class DataConfig:
     source: Any = "sim"  # "sim" or {"manifest": DIR}
     sim: SimData = field(default_factory=SimData)
+    # "auto": AUTO_FUSION_HOLDOUT for a dataset, 0 for the simulator (whose stage II scenes
+    # are a range of their own already); or a fraction in [0, 0.9].
+    fusion_holdout: Any = "auto"
 
     @property
     def manifest_dir(self) -> Path | None:
         return Path(self.source["manifest"]) if isinstance(self.source, Mapping) else None
+
+    @property
+    def holdout(self) -> float:
+        """The resolved share of train groups reserved for stage II."""
+        if self.fusion_holdout == "auto":
+            return AUTO_FUSION_HOLDOUT if self.manifest_dir is not None else 0.0
+        return float(self.fusion_holdout)
 
     def validate(self) -> None:
         if self.source != "sim" and not (
             isinstance(self.source, Mapping) and set(self.source) == {"manifest"}
         ):
             raise ConfigError(f"data.source must be 'sim' or {{manifest: DIR}}: {self.source!r}")
+        holdout = self.fusion_holdout
+        if holdout != "auto" and not (
+            isinstance(holdout, (int, float)) and not isinstance(holdout, bool)
+            and 0.0 <= holdout <= 0.9
+        ):  # fmt: skip
+            raise ConfigError(
+                f"data.fusion_holdout must be 'auto' or a fraction in [0, 0.9], got {holdout!r}"
+            )
+        if holdout not in ("auto", 0, 0.0) and self.manifest_dir is None:
+            raise ConfigError(
+                "data.fusion_holdout applies to datasets; the simulator keeps disjoint scene "
+                "ranges per stage already: leave it at 'auto'"
+            )
 
 
 @dataclass(frozen=True)
@@ -193,7 +222,16 @@ def read_yaml(path: Path) -> dict:
     base = raw.pop("base", None)
     if base is None:
         return raw
-    return _merge(read_yaml(Path(path).parent / base), raw)
+    if not isinstance(base, str):
+        raise ConfigError(f"config {path}: base must be a file name, got {base!r}")
+    base_path = Path(path).parent / base
+    if not base_path.is_file():
+        raise ConfigError(
+            f"config {path}: base {base!r} not found at {base_path} (a relative base is "
+            f"relative to the directory of {Path(path).name}; the shipped configs are in "
+            f"{Path(__file__).parent / 'configs'})"
+        )
+    return _merge(read_yaml(base_path), raw)
 
 
 def _loops_follow_run_seed(raw: Mapping[str, Any]) -> dict:
@@ -206,12 +244,24 @@ def _loops_follow_run_seed(raw: Mapping[str, Any]) -> dict:
     return raw
 
 
-def _check_students(cad: CadConfig) -> None:
+def _check_students(cad: CadConfig, model: ModelConfig) -> None:
     if not cad.students:
         raise ConfigError("cad.students: name at least one student modality")
     unknown = sorted(set(cad.students) - set(STUDENT_MODALITIES))
     if unknown:
         raise ConfigError(f"cad.students: {unknown} are not student modalities")
+    if "image" not in model.modalities:
+        raise ConfigError(
+            "model.encoders: the image teacher is required (stage I distils every student "
+            "into its space); add image to model.encoders"
+        )
+    students = [m for m in model.modalities if m in STUDENT_MODALITIES]
+    without_encoder = [m for m in cad.students if m not in model.modalities]
+    if without_encoder:
+        raise ConfigError(
+            f"cad.students: {without_encoder} have no encoder in model.encoders (the model "
+            f"has {', '.join(model.modalities)}); set cad.students to {students}"
+        )
     not_students = sorted(set(cad.augment) - set(cad.students))
     if not_students:
         raise ConfigError(f"cad.augment: {not_students} are not among cad.students")
@@ -220,8 +270,7 @@ def _check_students(cad: CadConfig) -> None:
 def parse_config(raw: Mapping[str, Any], where: str = "config") -> TrainConfig:
     config = build_dataclass(TrainConfig, _loops_follow_run_seed(raw), where)
     config.data.validate()
-    config.model_config()  # fail now, not after an hour of training
-    _check_students(config.cad)
+    _check_students(config.cad, config.model_config())  # fail now, not after an hour
     if config.cad.order not in ("random", "fixed"):
         raise ConfigError(f"cad.order must be 'random' or 'fixed', got {config.cad.order!r}")
     if config.af.fusion not in FUSION_KINDS:

@@ -4,20 +4,34 @@ Files are loaded and preprocessed once through ``training.dataset``'s torch data
 in memory like simulated scenes, so the stages treat both sources alike. A single modality
 reads every sample that has it (``ModalityDataset``); several read the combinations, each
 scene holding whichever of them its combination has.
+
+With a ``cache_dir`` a preprocessed set is saved and reused by later stages and runs. Its key
+is the content of the manifest, the combinations and every file the dataset names, the
+preprocessing parameters, which samples or combinations were read, and the loading and
+preprocessing code: editing any of them reads the files afresh.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+import omnibind_ros
 from omnibind_ros.core.preprocess import preprocess
+from training.dataset.combinations import COMBINATIONS_NAME, Combination
 from training.dataset.errors import DatasetError
+from training.dataset.manifest import MANIFEST_NAME, read_manifest
 from training.dataset.torch_datasets import CombinationDataset, ModalityDataset
-from training.scenes import STORE_DTYPE, SceneSet
+from training.scenes import STORE_DTYPE, SceneSet, cached_scene_set, source_fingerprint
+
+_PACKAGE_ROOT = Path(omnibind_ros.__file__).parent
+_TRAINING_ROOT = Path(__file__).parent
+_READING_CODE = ("core/preprocess", "core/modalities.py", "core/samples.py")
 
 
 def _preprocess_with(params: Mapping[str, Mapping]):
@@ -27,6 +41,32 @@ def _preprocess_with(params: Mapping[str, Mapping]):
     return run
 
 
+@functools.cache
+def _code_fingerprint() -> str:
+    return source_fingerprint(_PACKAGE_ROOT, _READING_CODE) + source_fingerprint(
+        _TRAINING_ROOT, ("dataset/loaders.py",)
+    )
+
+
+@functools.cache
+def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
+    # Keyed on (size, mtime) too, so a process hashes each unchanged file once.
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def dataset_fingerprint(root: Path) -> str:
+    """Hash of the manifest, the combinations and the content of every file they name."""
+    digest = hashlib.sha256()
+    paths = [root / MANIFEST_NAME, root / COMBINATIONS_NAME]
+    paths += sorted({root / f for record in read_manifest(root) for f in record.files.values()})
+    for path in paths:
+        if path.is_file():
+            stat = path.stat()
+            content = _file_digest(path, stat.st_size, stat.st_mtime_ns)
+            digest.update(f"{path.relative_to(root)}:{content}".encode())
+    return digest.hexdigest()[:20]
+
+
 def manifest_scene_set(
     root: Path,
     split: str,
@@ -34,19 +74,48 @@ def manifest_scene_set(
     params: Mapping[str, Mapping],
     desc: str = "load",
     require_all: bool = False,
+    *,
+    only: Sequence[str] | None = None,
+    combinations: Sequence[Combination] | None = None,
+    cache_dir: Path | None = None,
 ) -> SceneSet:
     """``split`` of the dataset at ``root`` as a SceneSet of ``modalities`` (preprocessed).
 
     ``require_all`` keeps only combinations holding every one of ``modalities`` (a student
-    paired with its image teacher) and reads no other file.
+    paired with its image teacher) and reads no other file. ``only`` restricts a single
+    modality to those sample ids; ``combinations`` replaces the dataset's own.
     """
+    root = Path(root)
+    spec = {
+        "dataset": dataset_fingerprint(root) if cache_dir is not None else None,
+        "split": split,
+        "modalities": list(modalities),
+        "params": {m: dict(params[m]) for m in modalities},
+        "require_all": require_all,
+        "only": sorted(only) if only is not None else None,
+        "combinations": [[c.id, c.samples] for c in combinations] if combinations else None,
+        "code": _code_fingerprint(),
+    }
+    return cached_scene_set(
+        cache_dir,
+        spec,
+        lambda: _read_scene_set(
+            root, split, modalities, params, desc, require_all, only, combinations
+        ),
+        desc,
+    )
+
+
+def _read_scene_set(root, split, modalities, params, desc, require_all, only, combinations):
     run = _preprocess_with(params)
     if len(modalities) == 1:
-        dataset = ModalityDataset(root, modalities[0], split, preprocess_fn=run)
+        dataset = ModalityDataset(root, modalities[0], split, preprocess_fn=run, only=only)
         items = (({modalities[0]: x}, y) for x, y in _iterate(dataset, desc))
     else:
         wanted = tuple(modalities) if require_all else None
-        dataset = CombinationDataset(root, split, preprocess_fn=run, modalities=wanted)
+        dataset = CombinationDataset(
+            root, split, preprocess_fn=run, modalities=wanted, combinations=combinations
+        )
         items = (
             ({m: x for m, x in inputs.items() if m in modalities}, y)
             for inputs, y in _iterate(dataset, desc)

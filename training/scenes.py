@@ -9,13 +9,19 @@ skip rendering and preprocessing.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from omnibind_ros.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 STORE_DTYPE = np.float16
 
@@ -63,3 +69,34 @@ def load_scene_set(directory: Path) -> SceneSet | None:
         inputs={m: np.load(directory / f"{m}.npy") for m in meta["modalities"]},
         present={m: np.load(directory / f"{m}.present.npy") for m in meta["modalities"]},
     )
+
+
+def source_fingerprint(root: Path, entries: Iterable[str]) -> str:
+    """Hash of the Python sources under ``root`` named by ``entries`` (files or directories):
+    the code a cached set depends on, so editing it invalidates the cache."""
+    digest = hashlib.sha256()
+    for entry in entries:
+        path = root / entry
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.relative_to(root).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cached_scene_set(
+    cache_dir: Path | None, spec: Mapping[str, Any], build: Callable[[], SceneSet], desc: str
+) -> SceneSet:
+    """``build()``, or the set an earlier call with an equal ``spec`` saved in ``cache_dir``.
+
+    ``spec`` must name everything the set depends on (data, parameters, code fingerprints)."""
+    if cache_dir is None:
+        return build()
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:20]
+    directory = Path(cache_dir) / key
+    cached = load_scene_set(directory)
+    if cached is not None:
+        log.info("%s: %d scenes from cache %s", desc, len(cached), directory)
+        return cached
+    scenes = build()
+    save_scene_set(scenes, directory)
+    return scenes

@@ -9,14 +9,11 @@ worker processes since every scene is independent.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import logging
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -24,7 +21,7 @@ from tqdm import tqdm
 import omnibind_ros
 from omnibind_ros.core.preprocess import preprocess
 from omnibind_ros.sim import World
-from training.scenes import STORE_DTYPE, SceneSet, load_scene_set, save_scene_set
+from training.scenes import STORE_DTYPE, SceneSet, cached_scene_set, source_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +37,7 @@ def code_fingerprint() -> str:
     """Hash of the simulator and preprocessing sources: the code a cached set depends on.
 
     Taken once per process, like the imports: every set of one run keys on the same code."""
-    digest = hashlib.sha256()
-    for entry in _CODE_FINGERPRINTED:
-        path = _PACKAGE_ROOT / entry
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.relative_to(_PACKAGE_ROOT).as_posix().encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def cache_key(spec: Mapping[str, Any]) -> str:
-    text = json.dumps({**spec, "code": code_fingerprint()}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    return source_fingerprint(_PACKAGE_ROOT, _CODE_FINGERPRINTED)
 
 
 def _init_worker(world_seed: int) -> None:
@@ -132,14 +118,11 @@ def sim_scene_set(
         "indices": [indices.start, indices.stop, indices.step],
         "modalities": list(modalities),
         "params": {m: params[m] for m in modalities},
+        "code": code_fingerprint(),
     }
-    directory = Path(cache_dir) / cache_key(spec) if cache_dir is not None else None
-    if directory is not None:
-        cached = load_scene_set(directory)
-        if cached is not None:
-            log.info("%s: %d scenes from cache %s", desc, len(cached), directory)
-            return cached
-    scenes = render_scene_set(world_seed, indices, modalities, params, workers, desc)
-    if directory is not None:
-        save_scene_set(scenes, directory)
-    return scenes
+    return cached_scene_set(
+        cache_dir,
+        spec,
+        lambda: render_scene_set(world_seed, indices, modalities, params, workers, desc),
+        desc,
+    )

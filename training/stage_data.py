@@ -3,6 +3,9 @@
 Simulated scenes come from disjoint index ranges of one world seed, so no scene is used by
 two purposes (unequal scale: abundant images, a few hundred scenes per student, a separate
 modality-free set for stage II); the held-out test set comes from another world seed.
+
+A dataset's splits come from its manifest; with ``data.fusion_holdout`` a share of the train
+groups is kept from teacher and students for stage II (``training.holdout``).
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def _rank0_first(build):
 
 
 def _manifest(
-    config: TrainConfig, split: str, modalities: list[str], desc: str, require_all: bool = False
+    config: TrainConfig, split: str, modalities: list[str], desc: str, **options
 ) -> SceneSet:
     from training.manifest_scenes import manifest_scene_set
 
@@ -75,14 +78,26 @@ def _manifest(
         modalities,
         _preprocess_params(config.model_config(), modalities),
         desc=desc,
-        require_all=require_all,
+        cache_dir=Path(config.cache_dir) if config.cache_dir else None,
+        **options,
     )
+
+
+def _reserved(config: TrainConfig) -> tuple[list, set[str]]:
+    """The dataset's records and the ids of those reserved for stage II."""
+    from training.dataset.manifest import read_manifest
+    from training.holdout import reserved_ids
+
+    records = read_manifest(config.data.manifest_dir)
+    return records, reserved_ids(records, config.data.holdout, config.seed)
 
 
 def teacher_scenes(config: TrainConfig) -> SceneSet:
     """Image-label pairs for teacher alignment."""
     if config.data.manifest_dir is not None:
-        return _manifest(config, "train", ["image"], "teacher data")
+        records, reserved = _reserved(config)
+        only = [r.id for r in records if r.id not in reserved] if reserved else None
+        return _manifest(config, "train", ["image"], "teacher data", only=only)
     sim = config.data.sim
     return _sim(config, sim.world_seed, _TEACHER_START, sim.teacher_scenes, ["image"], "teacher")
 
@@ -90,7 +105,20 @@ def teacher_scenes(config: TrainConfig) -> SceneSet:
 def student_scenes(config: TrainConfig, student: str) -> SceneSet:
     """A student's scarce data, each scene paired with the image of the same scene."""
     if config.data.manifest_dir is not None:
-        return _manifest(config, "train", ["image", student], f"{student} data", require_all=True)
+        from training.dataset.combinations import read_combinations
+
+        records, reserved = _reserved(config)
+        kept = None
+        if reserved:  # the image may be reserved: the frozen teacher only supplies targets
+            kept = [
+                c
+                for c in read_combinations(config.data.manifest_dir, records)
+                if c.split == "train" and c.samples.get(student) not in reserved | {None}
+            ]
+        return _manifest(
+            config, "train", ["image", student], f"{student} data", require_all=True,
+            combinations=kept,
+        )  # fmt: skip
     sim = config.data.sim
     start = _STUDENT_START + STUDENT_MODALITIES.index(student) * _STUDENT_STRIDE
     return _sim(config, sim.world_seed, start, sim.student_scenes, ["image", student], student)
@@ -99,7 +127,15 @@ def student_scenes(config: TrainConfig, student: str) -> SceneSet:
 def fusion_scenes(config: TrainConfig, modalities: list[str]) -> SceneSet:
     """The modality-free set of stage II: scenes seen by several sensors at once."""
     if config.data.manifest_dir is not None:
-        return _manifest(config, "train", modalities, "fusion data")
+        from training.dataset.combinations import read_combinations
+        from training.holdout import fusion_combinations
+
+        records, reserved = _reserved(config)
+        derived = None
+        if reserved:
+            everything = read_combinations(config.data.manifest_dir, records)
+            derived = fusion_combinations(everything, records, config.data.holdout, config.seed)
+        return _manifest(config, "train", modalities, "fusion data", combinations=derived)
     sim = config.data.sim
     return _sim(config, sim.world_seed, _FUSION_START, sim.fusion_scenes, modalities, "fusion")
 

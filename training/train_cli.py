@@ -91,6 +91,7 @@ def run_stage(args: argparse.Namespace) -> int:
     try:
         from training.af import run_af
         from training.cad import run_cad
+        from training.preflight import check_dataset
         from training.runner import leave_process_group
         from training.stage_io import join_process_group, record_timing
         from training.teacher import run_teacher
@@ -98,6 +99,7 @@ def run_stage(args: argparse.Namespace) -> int:
         config = _load(args)
         runners = {"teacher": run_teacher, "cad": run_cad, "af": run_af}
         chosen = list(runners) if args.stage == "all" else [args.stage]
+        check_dataset(config, tuple(chosen))  # before any training: what is missing, and why
         # Under torchrun, join the process group before any data is rendered (rank 0 first).
         join_process_group(getattr(config, chosen[0]).loop.device)
         started = time.monotonic()
@@ -128,10 +130,12 @@ def _shown(path: Path) -> str:
 def run_report(args: argparse.Namespace) -> int:
     _setup_logging()
     try:
+        from training.preflight import check_dataset
         from training.report import write_report
         from training.stage_io import training_device
 
         config = _load(args)
+        check_dataset(config, ("cad", "af"))  # the report retrains baselines and ablations
         bundle = args.bundle or (Path(config.bundle) if config.bundle else None)
         if bundle is None:
             print("omnibind train report: give --bundle (the config names none)", file=sys.stderr)

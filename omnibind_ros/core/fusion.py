@@ -15,10 +15,25 @@ mask lets one ONNX graph serve every subset.
   attend to each other, so the module can turn one sensor down when the others disagree
   with it. (A residual + LayerNorm around the attention would rescale every token to the
   same norm and trained to ~2.5 points less robustness to a broken sensor on validation.)
+  With ``reliability: true`` a small network scores each token from its own embedding and
+  adds that score to every query's attention logit for it: a sensor whose embedding looks
+  like a broken one (noise, blank) receives less attention from all tokens, itself included.
 - ``mean``: the mean of the present embeddings; no parameters.
 - ``linear``: one slot per modality type (the mean of that type's present tokens, zero when
   absent), concatenated and mapped by one linear layer — the paper's "+Linear" over
   concatenated embeddings. It starts as the type-balanced mean.
+
+``token_weights`` says how much of the fused embedding each token supplies (non-negative,
+summing to 1 over the present tokens of a row):
+
+- ``adaptive``: the fused vector is W_o · concat_h(Σ_i w_hi · V_h x_i) + b with
+  w_hi = mean over present queries j of the attention a_hji that query j pays token i, so
+  token i's weight is w_i = mean over heads of w_hi: the attention it receives, averaged
+  over every query and head.
+- ``mean``: 1/n for each of the n present tokens.
+- ``linear``: token i of type t adds W_t · x_i / n_t (W_t: its type's block of the
+  projection, n_t: tokens of that type); its weight is the norm of that term over the sum
+  of every token's.
 """
 
 from __future__ import annotations
@@ -50,16 +65,36 @@ class Fusion(nn.Module):
     def forward(
         self, tokens: torch.Tensor, type_ids: torch.Tensor, mask: torch.Tensor
     ) -> torch.Tensor:
-        present = mask.unsqueeze(-1)
-        tokens = torch.where(present, tokens, torch.zeros_like(tokens))
-        type_ids = torch.where(mask, type_ids, torch.zeros_like(type_ids))
-        return F.normalize(self.fuse(tokens, type_ids, mask), dim=-1)
+        return F.normalize(self.fuse(*_sanitised(tokens, type_ids, mask), mask), dim=-1)
 
     def fuse(
         self, tokens: torch.Tensor, type_ids: torch.Tensor, mask: torch.Tensor
     ) -> torch.Tensor:
         """Unnormalised (B, D) fusion of sanitised inputs (padding tokens are zero)."""
         raise NotImplementedError
+
+    def token_weights(
+        self, tokens: torch.Tensor, type_ids: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, K) share of the fused embedding each present token supplies (module docstring);
+        rows sum to 1 over present tokens, padding tokens get 0."""
+        raw = self.contributions(*_sanitised(tokens, type_ids, mask), mask)
+        raw = torch.where(mask, raw, torch.zeros_like(raw))
+        return raw / raw.sum(dim=1, keepdim=True).clamp(min=1e-12)
+
+    def contributions(
+        self, tokens: torch.Tensor, type_ids: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, K) non-negative, unnormalised token weights of sanitised inputs: equal here."""
+        return mask.to(tokens.dtype)
+
+
+def _sanitised(
+    tokens: torch.Tensor, type_ids: torch.Tensor, mask: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Padding tokens zeroed (even NaN), padding type ids 0: they cannot change the output."""
+    tokens = torch.where(mask.unsqueeze(-1), tokens, torch.zeros_like(tokens))
+    return tokens, torch.where(mask, type_ids, torch.zeros_like(type_ids))
 
 
 def masked_mean(tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -101,6 +136,15 @@ class LinearFusion(Fusion):
         slots, _ = type_slots(tokens, type_ids, mask)
         return self.proj(slots.flatten(1))
 
+    def contributions(self, tokens, type_ids, mask):
+        _, count = type_slots(tokens, type_ids, mask)
+        blocks = self.proj.weight.view(self.embed_dim, NUM_TYPES, self.embed_dim)
+        # Token i's term W_t x_i / n_t, with t its type: (B, K, D).
+        terms = torch.einsum("otd,bkd->bkto", blocks, tokens)
+        terms = terms.gather(2, type_ids[:, :, None, None].expand(-1, -1, 1, self.embed_dim))
+        per_type = count.gather(1, type_ids).clamp(min=1)
+        return terms.squeeze(2).norm(dim=-1) / per_type
+
 
 class AdaptiveFusion(Fusion):
     kind = "adaptive"
@@ -111,21 +155,45 @@ class AdaptiveFusion(Fusion):
         max_tokens: int = DEFAULT_MAX_TOKENS,
         heads: int = 4,
         dropout: float = 0.0,
+        reliability: bool = False,
     ) -> None:
         super().__init__(embed_dim, max_tokens)
         if embed_dim % heads:
             raise ConfigError(f"fusion heads ({heads}) must divide embed_dim ({embed_dim})")
+        self.heads = heads
         self.type_embedding = nn.Embedding(NUM_TYPES, embed_dim)
         nn.init.normal_(self.type_embedding.weight, std=0.02)
         self.attention = nn.MultiheadAttention(embed_dim, heads, dropout=dropout, batch_first=True)
+        # Starts at zero: the same attention as without it until training finds a use.
+        self.reliability = _reliability_scorer(embed_dim) if reliability else None
 
     def fuse(self, tokens, type_ids, mask):
+        attended, _ = self._attend(tokens, type_ids, mask, need_weights=False)
+        return masked_mean(attended, mask)
+
+    def contributions(self, tokens, type_ids, mask):
+        _, attention = self._attend(tokens, type_ids, mask, need_weights=True)
+        # attention: (B, queries, keys), averaged over heads; average over present queries.
+        return masked_mean(attention, mask)
+
+    def _attend(self, tokens, type_ids, mask, need_weights: bool):
         x = tokens + self.type_embedding(type_ids)
         # A row with no present token would make attention softmax over nothing (NaN): let
         # such rows attend to everything; masked_mean then returns zero for them anyway.
         ignore = ~mask & mask.any(dim=1, keepdim=True)
-        attended, _ = self.attention(x, x, x, key_padding_mask=ignore, need_weights=False)
-        return masked_mean(attended, mask)
+        if self.reliability is None:
+            return self.attention(x, x, x, key_padding_mask=ignore, need_weights=need_weights)
+        bias = self.reliability(tokens).squeeze(-1).masked_fill(ignore, float("-inf"))
+        # One additive logit per key, the same for every query and head: (B * heads, K, K).
+        keys = bias[:, None, :].expand(-1, mask.shape[1], -1).repeat_interleave(self.heads, 0)
+        return self.attention(x, x, x, attn_mask=keys, need_weights=need_weights)
+
+
+def _reliability_scorer(embed_dim: int) -> nn.Module:
+    scorer = nn.Sequential(nn.Linear(embed_dim, 64), nn.ReLU(), nn.Linear(64, 1))
+    nn.init.zeros_(scorer[2].weight)
+    nn.init.zeros_(scorer[2].bias)
+    return scorer
 
 
 FUSION_KINDS: dict[str, type[Fusion]] = {

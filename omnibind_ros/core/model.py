@@ -38,6 +38,8 @@ class Prediction:
     per_modality: dict[str, tuple[str, float]]  # modality -> its own top (label, probability)
     fused: np.ndarray  # (D,) unit vector
     modalities: list[str]  # the modalities that were used, in SENSOR_MODALITIES order
+    # modality -> its share of the fused embedding (Fusion.token_weights; they sum to 1)
+    weights: dict[str, float]
 
 
 class InferenceRunner(Protocol):
@@ -188,6 +190,16 @@ class OmniBindModel:
         packed = pack_tokens(tokens, self.config.fusion.max_tokens)
         return self.runner.fuse(*(t.numpy() for t in packed))[0]
 
+    def fusion_weights(self, embeddings: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
+        """(n,) share of the fused embedding each of the n inputs of :meth:`fuse` supplies:
+        non-negative, summing to 1 (``core.fusion`` defines it per fusion kind). Computed by
+        the torch fusion module whatever the runner: it is a few hundred microseconds."""
+        tokens = [(m, torch.as_tensor(e, dtype=torch.float32)) for m, e in embeddings]
+        packed = pack_tokens(tokens, self.config.fusion.max_tokens)
+        with torch.inference_mode():
+            weights = self.fusion.token_weights(*(t.to(self.device) for t in packed))
+        return weights[0, : len(tokens)].cpu().numpy()
+
     def predict(self, samples: Mapping[str, Any], top_k: int = 5) -> Prediction:
         """Encode every sample, fuse them, and rank labels for the fused and each single one."""
         if not samples:
@@ -196,7 +208,9 @@ class OmniBindModel:
             self._require(modality)
         used = [m for m in SENSOR_MODALITIES if m in samples]
         embeddings = [self.encode(m, samples[m]) for m in used]
-        fused = self.fuse(list(zip(used, embeddings, strict=True)))
+        pairs = list(zip(used, embeddings, strict=True))
+        fused = self.fuse(pairs)
+        weights = self.fusion_weights(pairs)
         # One pass over one label snapshot, so every score refers to the same vocabulary.
         labels, probabilities = self._probabilities(np.stack([*embeddings, fused]))
         per_modality = {m: _ranked(labels, probabilities[i], 1)[0] for i, m in enumerate(used)}
@@ -205,6 +219,7 @@ class OmniBindModel:
             per_modality=per_modality,
             fused=fused,
             modalities=used,
+            weights={m: float(w) for m, w in zip(used, weights, strict=True)},
         )
 
     def _probabilities(self, embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:

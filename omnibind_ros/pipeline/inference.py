@@ -110,6 +110,7 @@ class SensorResult:
     score: float
     stamp_ns: int
     frame_id: str = ""
+    weight: float = 0.0  # this sensor's share of the fused embedding (Fusion.token_weights)
 
 
 @dataclass(frozen=True)
@@ -168,16 +169,18 @@ class SceneFuser:
         if not selected:
             return None
         with self._lock:
-            fused = self._model.fuse([(v.modality, v.embedding) for v in selected])
+            inputs = [(v.modality, v.embedding) for v in selected]
+            fused = self._model.fuse(inputs)
+            weights = self._model.fusion_weights(inputs)
             top_k = self._model.classify(fused, top_k=self.top_k)
             sensors = []
-            for view in selected:
+            for view, weight in zip(selected, weights, strict=True):
                 ((label, score),) = self._model.classify(view.embedding, top_k=1)
-                sensors.append(
-                    SensorResult(
-                        view.name, view.modality, label, float(score), view.stamp_ns, view.frame_id
-                    )
-                )
+                result = SensorResult(
+                    view.name, view.modality, label, float(score), view.stamp_ns,
+                    view.frame_id, float(weight),
+                )  # fmt: skip
+                sensors.append(result)
         return SceneResult(
             stamp_ns=max(v.stamp_ns for v in selected),
             top_k=[(label, float(score)) for label, score in top_k],

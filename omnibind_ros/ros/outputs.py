@@ -39,6 +39,7 @@ def scene_dict(result: SceneResult, now_ns: int, frame_id: str = "") -> dict[str
                 "score": s.score,
                 "stamp_ns": s.stamp_ns,
                 "frame_id": s.frame_id,
+                "weight": s.weight,
             }
             for s in result.sensors
         },

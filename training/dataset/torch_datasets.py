@@ -78,11 +78,15 @@ class ModalityDataset(_ManifestDataset):
         split: str = "train",
         preprocess_fn: PreprocessFn | None = None,
         labels: Sequence[str] | None = None,
+        only: Sequence[str] | None = None,
     ) -> None:
         super().__init__(root, split, preprocess_fn, labels)
         self.modality = modality
+        chosen = set(only) if only is not None else None
         self.sample_ids = [
-            r.id for r in self.records.values() if r.split == split and modality in r.files
+            r.id
+            for r in self.records.values()
+            if r.split == split and modality in r.files and (chosen is None or r.id in chosen)
         ]
         if not self.sample_ids:
             raise DatasetError(f"{self.root}: no {split} samples with {modality} data")
@@ -101,6 +105,8 @@ class CombinationDataset(_ManifestDataset):
     With ``modalities`` given, each item holds exactly those (combinations lacking one are
     left out), e.g. ``("thermal", "image")`` pairs a student with its teacher for stage I.
     Without, each item holds every modality of its combination; the trainer draws subsets.
+    ``combinations`` replaces the dataset's own combinations (a subset, or ones derived from
+    them, e.g. ``training.holdout.fusion_combinations``).
     """
 
     def __init__(
@@ -110,9 +116,11 @@ class CombinationDataset(_ManifestDataset):
         preprocess_fn: PreprocessFn | None = None,
         labels: Sequence[str] | None = None,
         modalities: Sequence[str] | None = None,
+        combinations: Sequence[Combination] | None = None,
     ) -> None:
         super().__init__(root, split, preprocess_fn, labels)
-        combinations = read_combinations(self.root, list(self.records.values()))
+        if combinations is None:
+            combinations = read_combinations(self.root, list(self.records.values()))
         wanted = tuple(modalities) if modalities is not None else None
         self.combinations: list[Combination] = [
             c
