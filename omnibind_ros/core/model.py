@@ -184,6 +184,11 @@ class OmniBindModel:
         labels, probabilities = self._probabilities(np.asarray(embedding, np.float32)[None])
         return _ranked(labels, probabilities[0], top_k)
 
+    def rank(self, embeddings: np.ndarray, top_k: int = 5) -> list[list[tuple[str, float]]]:
+        """``classify`` for each row of (N, D) embeddings, in one pass over one label snapshot."""
+        labels, probabilities = self._probabilities(np.asarray(embeddings, np.float32))
+        return [_ranked(labels, row, top_k) for row in probabilities]
+
     def fuse(self, embeddings: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
         """(modality, (D,) embedding) pairs -> (D,) fused unit embedding; a modality may repeat."""
         tokens = [(m, torch.as_tensor(e, dtype=torch.float32)) for m, e in embeddings]

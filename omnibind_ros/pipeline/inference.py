@@ -1,14 +1,17 @@
 """Encoding new samples once each, off the subscription threads, and fusing what is fresh.
 
-ROS-free: the caller owns the clock and the publishers. ``EncoderWorker`` is one thread that
-encodes whatever slots have new data (newest sample only, rate-limited per slot);
-``SceneFuser`` turns the cached embeddings of active slots into labels at the node's rate.
+ROS-free: the caller owns the clock and the publishers. ``EncoderWorker`` is a small pool of
+threads that encode whatever slots have new data (newest sample only, rate-limited per slot,
+the longest-waiting slot first, one thread per slot at a time), so a slow encoder holds one
+thread while the others keep serving the fast sensors; ``SceneFuser`` turns the cached
+embeddings of active slots into labels.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,16 +19,23 @@ from typing import Any
 import numpy as np
 
 from omnibind_ros.core.errors import InvalidSampleError
-from omnibind_ros.pipeline.slots import SlotRegistry, SlotView
+from omnibind_ros.pipeline.slots import EncodeJob, SensorSlot, SlotRegistry, SlotView
 
 Clock = Callable[[], float]
 ErrorReporter = Callable[[str, str], None]  # (slot name, problem)
+# Called after each stored embedding (``on_embedding``) or when an encoder thread has nothing
+# left to encode (``on_idle``); returns the seconds after which it wants to be called again
+# (None: not before the next embedding).
+Hook = Callable[[], "float | None"]
+IDLE_WAIT_S = 1.0  # nothing pending: sleep until woken, checking for a stop this often
+# Data may be pending but not assemblable yet (a filling audio clip): nap, re-check.
+MIN_NAP_S = 0.002
 
 
 class EncoderWorker:
-    """Encodes each slot's newest sample once, in its own thread, never blocking callbacks.
+    """Encodes each slot's newest sample once, in ``threads`` threads, never blocking callbacks.
 
-    ``wake()`` is called by subscription callbacks after storing a sample; the worker sleeps
+    ``wake()`` is called by subscription callbacks after storing a sample; the threads sleep
     otherwise, or until the earliest rate-limited slot may be encoded again.
     """
 
@@ -35,71 +45,123 @@ class EncoderWorker:
         registry: SlotRegistry,
         report_error: ErrorReporter,
         clock: Clock = time.monotonic,
+        *,
+        threads: int = 1,
+        on_embedding: Hook = lambda: None,
+        on_idle: Hook = lambda: None,
     ) -> None:
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
         self._encode = encode
         self._registry = registry
         self._report_error = report_error
         self._clock = clock
-        self._wakeup = threading.Event()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="omnibind-encoder", daemon=True)
-        self.encode_seconds: list[float] = []  # recent encode durations, for diagnostics
+        self._on_embedding = on_embedding
+        self._on_idle = on_idle
+        self._changed = threading.Condition()
+        self._signals = 0  # bumped by every wake(): a wake between check and wait is not lost
+        self._stopping = False
+        self._claimed: set[str] = set()  # slots an encoder thread works on now (under _changed)
+        self._threads = [
+            threading.Thread(target=self._run, name=f"omnibind-encoder-{i}", daemon=True)
+            for i in range(threads)
+        ]
+        self._durations: deque[float] = deque(maxlen=200)
+
+    @property
+    def encode_seconds(self) -> list[float]:
+        """Recent encode durations (wall seconds), for diagnostics."""
+        return list(self._durations)
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._wakeup.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout)
 
     def wake(self) -> None:
-        self._wakeup.set()
+        with self._changed:
+            self._signals += 1
+            self._changed.notify_all()
 
     @property
     def running(self) -> bool:
-        return self._thread.is_alive()
+        return any(thread.is_alive() for thread in self._threads)
 
     def run_once(self) -> int:
-        """Encode every slot whose new data is due now; returns how many were encoded."""
+        """Encode, in this thread, every slot whose new data is due now; returns how many."""
         encoded = 0
-        for slot in self._registry.all():
-            job = slot.take_job(self._clock())
-            if job is None:
-                continue
+        while (claimed := self._claim_next()) is not None:
+            encoded += self._encode_job(*claimed)
+        return encoded
+
+    def _claim_next(self) -> tuple[SensorSlot, EncodeJob] | None:
+        """The due job of the slot whose data has waited longest, claimed for this thread:
+        no two threads encode one sensor at once, and none waits behind another's encoder."""
+        now = self._clock()
+        with self._changed:
+            slots = [s for s in self._registry.all() if s.name not in self._claimed]
+            waiting = [(since, s) for s in slots if (since := s.pending_since()) is not None]
+            for _, slot in sorted(waiting, key=lambda pair: pair[0]):
+                job = slot.take_job(now)
+                if job is not None:
+                    self._claimed.add(slot.name)
+                    return slot, job
+        return None
+
+    def _release(self, slot: SensorSlot) -> None:
+        with self._changed:
+            self._claimed.discard(slot.name)
+            self._signals += 1  # its newer data, if any, is for whichever thread is free
+            self._changed.notify_all()
+
+    def _encode_job(self, slot: SensorSlot, job: EncodeJob) -> int:
+        try:
             started = time.perf_counter()
             try:
                 embedding = self._encode(job.modality, job.sample)
             except InvalidSampleError as err:
                 slot.count_invalid(err.problem)
                 self._report_error(slot.name, str(err))
-                continue
+                return 0
             except Exception as err:  # an encoder bug must not stop the other sensors
                 slot.count_encode_error(f"{type(err).__name__}: {err}")
                 self._report_error(slot.name, f"encoding failed: {type(err).__name__}: {err}")
-                continue
-            self._record_duration(time.perf_counter() - started)
+                return 0
+            self._durations.append(time.perf_counter() - started)
             slot.store_embedding(job, embedding)
-            encoded += 1
-        return encoded
+        finally:
+            self._release(slot)
+        self._on_embedding()
+        return 1
 
     def _seconds_until_due(self) -> float | None:
+        """Until the earliest unclaimed slot's job is due (a claimed one is looked at again
+        when its thread releases it)."""
         now = self._clock()
-        waits = [w for s in self._registry.all() if (w := s.next_job_due(now)) is not None]
+        with self._changed:
+            slots = [s for s in self._registry.all() if s.name not in self._claimed]
+        waits = [w for s in slots if (w := s.next_job_due(now)) is not None]
         return min(waits) if waits else None
 
     def _run(self) -> None:
-        while not self._stopping.is_set():
-            self._wakeup.clear()
-            self.run_once()
-            wait = self._seconds_until_due()
-            # Data may be pending but not assemblable yet (a filling audio clip): nap, re-check.
-            self._wakeup.wait(timeout=1.0 if wait is None else max(wait, 0.002))
-
-    def _record_duration(self, seconds: float) -> None:
-        self.encode_seconds.append(seconds)
-        del self.encode_seconds[:-200]
+        while True:
+            with self._changed:
+                if self._stopping:
+                    return
+                seen = self._signals
+            while (claimed := self._claim_next()) is not None:
+                self._encode_job(*claimed)
+            waits = [w for w in (self._seconds_until_due(), self._on_idle()) if w is not None]
+            with self._changed:
+                if self._signals == seen and not self._stopping:
+                    self._changed.wait(max(min(waits), MIN_NAP_S) if waits else IDLE_WAIT_S)
 
 
 @dataclass(frozen=True)
@@ -172,15 +234,25 @@ class SceneFuser:
             inputs = [(v.modality, v.embedding) for v in selected]
             fused = self._model.fuse(inputs)
             weights = self._model.fusion_weights(inputs)
-            top_k = self._model.classify(fused, top_k=self.top_k)
-            sensors = []
-            for view, weight in zip(selected, weights, strict=True):
-                ((label, score),) = self._model.classify(view.embedding, top_k=1)
-                result = SensorResult(
-                    view.name, view.modality, label, float(score), view.stamp_ns,
-                    view.frame_id, float(weight),
-                )  # fmt: skip
-                sensors.append(result)
+            # The scene and every sensor ranked in one pass: one label snapshot, one matmul.
+            rankings = self._model.rank(
+                np.stack([fused, *(v.embedding for v in selected)]), top_k=self.top_k
+            )
+        top_k = rankings[0]
+        sensors = [
+            SensorResult(
+                view.name,
+                view.modality,
+                label,
+                float(score),
+                view.stamp_ns,
+                view.frame_id,
+                float(weight),
+            )
+            for view, weight, ((label, score), *_) in zip(
+                selected, weights, rankings[1:], strict=True
+            )
+        ]
         return SceneResult(
             stamp_ns=max(v.stamp_ns for v in selected),
             top_k=[(label, float(score)) for label, score in top_k],

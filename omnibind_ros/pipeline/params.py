@@ -47,6 +47,10 @@ DEFAULT_MAX_ENCODE_HZ: dict[str, float] = {
     "lidar": 10.0,
 }
 
+# How `perception_node` spins (see ros/executors.py for what each costs).
+EXECUTORS: tuple[str, ...] = ("events", "single_threaded", "multi_threaded")
+FUSION_MODES: tuple[str, ...] = ("arrival", "timer")
+
 Getter = Callable[[str], Any]
 
 
@@ -71,7 +75,9 @@ NODE_PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec("device", "string", "cpu", "cpu, cuda or cuda:N"),
     ParamSpec("labels", "string_array", [], "label vocabulary; empty = the bundle's labels"),
     ParamSpec("top_k", "int", 5, "labels (with scores) published per scene"),
-    ParamSpec("rate_hz", "float", 10.0, "fusion and publishing rate of ~/scene"),
+    ParamSpec("fusion.mode", "string", "arrival", "arrival: fuse when an embedding lands; timer"),
+    ParamSpec("fusion.max_rate_hz", "float", 100.0, "arrival: most ~/scene messages per second"),
+    ParamSpec("rate_hz", "float", 10.0, "fusion.mode timer: fusion and ~/scene rate"),
     ParamSpec("fusion_window", "float", 0.5, "seconds: fuse samples stamped this close to newest"),
     *(
         ParamSpec(
@@ -82,6 +88,10 @@ NODE_PARAMETERS: tuple[ParamSpec, ...] = (
         )
         for modality in SENSOR_MODALITIES
     ),
+    ParamSpec("threads.encoders", "int", 2, "encoder threads (a slow encoder holds only one)"),
+    ParamSpec("threads.onnxruntime", "int", 1, "onnxruntime intra-op threads per encoder"),
+    ParamSpec("threads.torch", "int", 1, "torch intra-op threads (torch backend, log-mel)"),
+    ParamSpec("executor", "string", "events", f"rclpy executor: {', '.join(EXECUTORS)}"),
     ParamSpec("sensors.names", "string_array", [], "sensor slots; each has sensors.<name>.*"),
     ParamSpec("hotplug.poll_period", "float", 0.5, "seconds between publisher-count checks"),
     ParamSpec("discovery.enabled", "bool", False, "add slots for new topics matching a rule"),
@@ -203,9 +213,15 @@ class NodeConfig:
     cache_dir: Path | None
     labels: tuple[str, ...]
     top_k: int
+    fusion_mode: str
+    max_scene_hz: float
     rate_hz: float
     fusion_window: float
     max_encode_hz: dict[str, float]
+    encoder_threads: int
+    onnxruntime_threads: int
+    torch_threads: int
+    executor: str
     sensor_names: tuple[str, ...]
     poll_period: float
     discovery_enabled: bool
@@ -267,9 +283,15 @@ def parse_node_config(get: Getter, default_bundle: Path) -> NodeConfig:
         cache_dir=_optional_path(get("model.cache_dir")),
         labels=tuple(validate_labels(list(labels))) if labels else (),
         top_k=top_k,
+        fusion_mode=_choice(get, "fusion.mode", FUSION_MODES),
+        max_scene_hz=_positive(get, "fusion.max_rate_hz"),
         rate_hz=_positive(get, "rate_hz"),
         fusion_window=_positive(get, "fusion_window"),
         max_encode_hz={m: _positive(get, f"max_encode_hz.{m}") for m in SENSOR_MODALITIES},
+        encoder_threads=_thread_count(get, "threads.encoders"),
+        onnxruntime_threads=_thread_count(get, "threads.onnxruntime"),
+        torch_threads=_thread_count(get, "threads.torch"),
+        executor=_choice(get, "executor", EXECUTORS),
         sensor_names=validate_sensor_names(get("sensors.names")),
         poll_period=_positive(get, "hotplug.poll_period"),
         discovery_enabled=bool(get("discovery.enabled")),
@@ -352,6 +374,20 @@ def _positive(get: Getter, key: str, where: str = "") -> float:
     if not math.isfinite(number) or number <= 0:
         raise ConfigError(f"{name} must be a positive number, got {value!r}")
     return number
+
+
+def _choice(get: Getter, key: str, choices: tuple[str, ...]) -> str:
+    value = str(get(key)).strip()
+    if value not in choices:
+        raise ConfigError(f"{key} {value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def _thread_count(get: Getter, key: str) -> int:
+    number = finite_number(get(key), key)
+    if number != int(number) or not 1 <= number <= 64:
+        raise ConfigError(f"{key} must be a whole number of threads from 1 to 64, got {number!r}")
+    return int(number)
 
 
 def _option_value(spec: ParamSpec, value: Any, where: str) -> Any:

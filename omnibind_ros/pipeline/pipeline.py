@@ -3,7 +3,11 @@
 One object holds everything the node's rules need (slots, the encoder worker, the fuser, scene
 statistics) and reads time from one injected clock. The perception node drives it with the ROS
 clock (so ``use_sim_time`` works); offline evaluation drives it with bag time and encodes
-synchronously with :meth:`encode_due` instead of starting the worker thread.
+synchronously with :meth:`encode_due` instead of starting the worker threads.
+
+Scenes come out two ways (``FUSION_MODES``): ``arrival`` fuses whenever a new embedding lands
+and hands the scene to ``on_scene`` from the encoder thread (capped at ``max_scene_hz``);
+``timer`` leaves it to the caller to call :meth:`fuse` at its own rate.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from omnibind_ros.pipeline.arrival import ArrivalFusion
 from omnibind_ros.pipeline.inference import EncoderWorker, ErrorReporter, SceneFuser, SceneResult
-from omnibind_ros.pipeline.params import SensorConfig
+from omnibind_ros.pipeline.params import FUSION_MODES, SensorConfig
 from omnibind_ros.pipeline.slots import RateEstimator, SensorSlot, SlotRegistry, SlotView
 from omnibind_ros.pipeline.streams import audio_clip_seconds, stream_for
 
@@ -26,7 +31,8 @@ class PerceptionPipeline:
     """Slots by name, one encoder, one fuser, all on ``clock``.
 
     Thread-safe in the way the node uses it: callbacks ``offer``/``count_bad`` from any thread,
-    the worker thread encodes, one timer thread at a time calls ``fuse``.
+    the encoder threads encode (and, on arrival, fuse), one timer thread at a time calls
+    ``fuse``. ``rate_clock`` paces the scene cap (wall time by default, see arrival.py).
     """
 
     def __init__(
@@ -38,12 +44,30 @@ class PerceptionPipeline:
         max_encode_hz: Mapping[str, float],
         clock: Clock = time.monotonic,
         report_error: ErrorReporter = lambda slot, problem: None,
+        encoder_threads: int = 1,
+        fusion_mode: str = "timer",
+        max_scene_hz: float = 100.0,
+        on_scene: Callable[[SceneResult], None] = lambda scene: None,
+        on_fusion_error: Callable[[Exception], None] = lambda err: None,
+        rate_clock: Clock = time.monotonic,
     ) -> None:
         self.model = model
         self.clock = clock
         self.registry = SlotRegistry()
         self.fuser = SceneFuser(model, top_k)
-        self.worker = EncoderWorker(model.encode, self.registry, report_error, clock)
+        self.arrival = ArrivalFusion(
+            self.fuse, on_scene, max_scene_hz, report_error=on_fusion_error, clock=rate_clock
+        )
+        self.set_fusion_mode(fusion_mode)
+        self.worker = EncoderWorker(
+            model.encode,
+            self.registry,
+            report_error,
+            clock,
+            threads=encoder_threads,
+            on_embedding=self.arrival.embedding_landed,
+            on_idle=self.arrival.poll,
+        )
         self.fusion_window = fusion_window
         self.scene_rate = RateEstimator()
         self._max_encode_hz = dict(max_encode_hz)
@@ -72,6 +96,11 @@ class PerceptionPipeline:
         for slot in self.registry.all():
             slot.set_max_encode_hz(self._max_encode_hz[slot.config.modality])
 
+    def set_fusion_mode(self, mode: str) -> None:
+        if mode not in FUSION_MODES:
+            raise ValueError(f"fusion mode {mode!r} must be one of {', '.join(FUSION_MODES)}")
+        self.arrival.enabled = mode == "arrival"
+
     def views(self) -> list[SlotView]:
         return self.registry.views(self.clock())
 
@@ -86,7 +115,8 @@ class PerceptionPipeline:
         slot.count_bad(problem, self.clock())
 
     def encode_due(self) -> int:
-        """Encode, in this thread, every slot whose new data is due now (offline driving)."""
+        """Encode, in this thread, every slot whose new data is due now (offline driving; in
+        arrival mode each new embedding is fused and handed to ``on_scene`` on the way)."""
         return self.worker.run_once()
 
     def fuse(self) -> SceneResult | None:

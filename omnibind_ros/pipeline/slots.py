@@ -1,8 +1,8 @@
 """A sensor slot: the newest data of one sensor, its cached embedding, and its health.
 
-Three threads touch a slot: subscription callbacks (``offer``, ``count_bad``), the encoder
-worker (``take_job``, ``store_embedding``) and the fusion/diagnostics timers (``view``). One
-lock guards everything; every call under it is short and never encodes.
+Three kinds of thread touch a slot: subscription callbacks (``offer``, ``count_bad``), the
+encoder threads (``take_job``, ``store_embedding``) and fusion/diagnostics (``view``). One lock
+guards everything; every call under it is short and never encodes.
 
 Times are monotonic seconds ("now") for staleness and rates; ``stamp_ns`` is the message's
 header stamp, used to line samples up in the fusion window.
@@ -89,6 +89,7 @@ class SensorSlot:
         self._last_received: float | None = None
         self._pending_stamp_ns: int | None = None  # new data since the last job
         self._pending_frame_id = ""
+        self._pending_since = 0.0  # when the oldest data not yet taken arrived
         self._seq = self._stored_seq = 0
         self._last_job_at = float("-inf")
         self._embedding: np.ndarray | None = None
@@ -109,6 +110,8 @@ class SensorSlot:
         with self._lock:
             self._superseded += self._stream.add(sample)
             self._last_sample = sample
+            if self._pending_stamp_ns is None:
+                self._pending_since = now
             self._pending_stamp_ns = stamp_ns
             self._pending_frame_id = frame_id
             self._last_received = now
@@ -154,6 +157,11 @@ class SensorSlot:
             if self._pending_stamp_ns is None:
                 return None
             return max(0.0, self._last_job_at + self._min_encode_gap - now)
+
+    def pending_since(self) -> float | None:
+        """When the oldest data waiting to be encoded arrived (None: nothing waits)."""
+        with self._lock:
+            return None if self._pending_stamp_ns is None else self._pending_since
 
     def store_embedding(self, job: EncodeJob, embedding: np.ndarray) -> None:
         with self._lock:

@@ -1,4 +1,12 @@
-"""Running nodes as a program: init, spin on a MultiThreadedExecutor, stop cleanly.
+"""Running nodes as a program: init, spin on the chosen executor, stop cleanly.
+
+Executors (``EXECUTORS``): ``events`` is rclpy's C++ ``EventsExecutor`` (rclpy.experimental,
+in Jazzy): it dispatches each ready entity from a C++ event queue, without rebuilding a
+Python wait set per callback, and costs a fraction of the CPU of the Python executors per
+message (benchmarks/bench_e2e.py); it runs callbacks one at a time, which suits nodes whose
+callbacks only store data and leave the heavy work to their own threads.
+``single_threaded`` and ``multi_threaded`` are rclpy's Python executors (the latter honours
+callback groups, at the most CPU per message).
 
 rclpy 7 (Jazzy) ``Executor.shutdown()`` skips its wait for running callbacks (the wait sits
 behind ``if not self._is_shutdown`` right after setting that flag) and destroys the guard
@@ -25,20 +33,42 @@ from pathlib import Path
 
 import rclpy
 import yaml
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import (
+    Executor,
+    ExternalShutdownException,
+    MultiThreadedExecutor,
+    SingleThreadedExecutor,
+)
 from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from omnibind_ros.core.errors import BundleError, ConfigError
+from omnibind_ros.pipeline.params import EXECUTORS
 from omnibind_ros.ros.middleware import use_large_message_profile
 
+ExecutorChoice = str | Callable[[list[Node]], str]  # a kind, or one picked from the nodes
 
-def shutdown_after_callbacks(executor: MultiThreadedExecutor) -> None:
+
+def make_executor(kind: str, threads: int = 4) -> Executor:
+    """A new executor of ``kind`` (one of ``EXECUTORS``) on the default context."""
+    if kind == "events":
+        from rclpy.experimental import EventsExecutor
+
+        return EventsExecutor()
+    if kind == "single_threaded":
+        return SingleThreadedExecutor()
+    if kind == "multi_threaded":
+        return MultiThreadedExecutor(num_threads=threads)
+    raise ConfigError(f"executor {kind!r} must be one of {', '.join(EXECUTORS)}")
+
+
+def shutdown_after_callbacks(executor: Executor) -> None:
     """Shut ``executor`` down once its running callbacks finished; call it from the thread
     that was spinning, after the spin loop ended (nothing submits new work then)."""
-    # The worker pool has no public handle in rclpy 7; newer rclpy joins it in shutdown().
-    executor._executor.shutdown(wait=True)
+    if isinstance(executor, MultiThreadedExecutor):
+        # The worker pool has no public handle in rclpy 7; newer rclpy joins it in shutdown().
+        executor._executor.shutdown(wait=True)
     executor.shutdown()
 
 
@@ -47,12 +77,14 @@ def run_nodes(
     build: Callable[[list[Node]], None],
     args: Sequence[str] | None = None,
     *,
+    executor: ExecutorChoice = "multi_threaded",
     threads: int = 4,
     duration_s: float | None = None,
     done: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Init rclpy, let ``build`` append the nodes, spin until Ctrl-C, ``done()`` or
-    ``duration_s`` after the nodes are up, then destroy the nodes and shut down.
+    """Init rclpy, let ``build`` append the nodes, spin them on ``executor`` (a kind, or a
+    function of the built nodes returning one) until Ctrl-C, ``done()`` or ``duration_s``
+    after the nodes are up, then destroy the nodes and shut down.
 
     Returns the exit code: 1 (one line on stderr saying what to fix) when a node cannot start
     for a bad config, params file, command line or bundle, else 0.
@@ -66,23 +98,26 @@ def run_nodes(
         print(f"{program}: {str(err).split(', at /')[0]}", file=sys.stderr)
         return 1
     nodes: list[Node] = []
-    executor = MultiThreadedExecutor(num_threads=threads)
+    spinner: Executor | None = None
     code = 0
     try:
         with _signals_end_the_spin():
             build(nodes)
+            kind = executor(nodes) if callable(executor) else executor
+            spinner = make_executor(kind, threads)
             for node in nodes:
-                executor.add_node(node)
+                spinner.add_node(node)
             deadline = None if duration_s is None else time.monotonic() + duration_s
             while rclpy.ok() and not done() and (deadline is None or time.monotonic() < deadline):
-                executor.spin_once(timeout_sec=0.1)
+                spinner.spin_once(timeout_sec=0.1)
     except (ConfigError, BundleError) as err:
         print(f"{program}: {err}", file=sys.stderr)
         code = 1
     except (KeyboardInterrupt, ExternalShutdownException):
         pass  # Ctrl-C or `ros2 launch` stopping us: the expected way out
     finally:
-        shutdown_after_callbacks(executor)
+        if spinner is not None:
+            shutdown_after_callbacks(spinner)
         for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()

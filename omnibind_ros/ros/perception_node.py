@@ -5,10 +5,12 @@ holds the slots, the encoder and the fuser and reads time from the node's clock 
 rate limits and fusion windows follow ``use_sim_time``).
 
 Threads: subscription callbacks (a reentrant group) only convert and store the newest sample
-of their slot; one encoder thread embeds new samples; the fusion timer (its own group) fuses
-the cached embeddings of the active slots at ``rate_hz``; a housekeeping group polls the graph,
-reports plug/unplug, publishes diagnostics and runs discovery. Nothing waits for a missing
-sensor and no queue grows: each slot holds one sample.
+of their slot; ``threads.encoders`` encoder threads embed new samples and, with
+``fusion.mode: arrival``, fuse and publish a scene as soon as an embedding lands (at most
+``fusion.max_rate_hz``); with ``fusion.mode: timer`` a fusion timer (its own group) does so at
+``rate_hz``. A housekeeping group polls the graph, reports plug/unplug, publishes diagnostics
+and runs discovery. Nothing waits for a missing sensor and no queue grows: each slot holds one
+sample. ``executor`` picks the rclpy executor `perception_node` spins on.
 """
 
 from __future__ import annotations
@@ -57,7 +59,10 @@ from omnibind_ros.runtime.loading import load_model
 
 NODE_NAME = "omnibind"
 # Changing these means loading another model: restart the node instead.
-READ_ONLY = ("model.bundle", "model.fp16", "model.cache_dir", "backend", "device")
+READ_ONLY = (
+    "model.bundle", "model.fp16", "model.cache_dir", "backend", "device",
+    "threads.encoders", "threads.onnxruntime", "threads.torch", "executor",
+)  # fmt: skip
 _SPECS = {spec.name: spec for spec in NODE_PARAMETERS}
 _SENSOR_SPECS = {spec.name: spec for spec in SENSOR_PARAMETERS}
 _BASE_SENSOR_SPECS = [s for s in SENSOR_PARAMETERS if s.modalities == SENSOR_MODALITIES]
@@ -85,6 +90,7 @@ class PerceptionNode(Node):
             model = load_model(
                 config.bundle, config.backend, config.device, cache_dir=config.cache_dir,
                 fp16=config.fp16, log=self._log_info,
+                onnxruntime_threads=config.onnxruntime_threads, torch_threads=config.torch_threads,
             )  # fmt: skip
         self._model = model
         if self._config.labels:
@@ -100,6 +106,11 @@ class PerceptionNode(Node):
             max_encode_hz=self._config.max_encode_hz,
             clock=self._clock_seconds,
             report_error=self._report_encode_error,
+            encoder_threads=self._config.encoder_threads,
+            fusion_mode=self._config.fusion_mode,
+            max_scene_hz=self._config.max_scene_hz,
+            on_scene=self._publish_scene,
+            on_fusion_error=self._report_fusion_error,
         )
         self._pipeline = pipeline
         self._fuser = pipeline.fuser
@@ -144,6 +155,11 @@ class PerceptionNode(Node):
         return self.get_clock().now().nanoseconds / 1e9
 
     @property
+    def executor_kind(self) -> str:
+        """The executor this node asks to be spun on (parameter ``executor``)."""
+        return self._config.executor
+
+    @property
     def model(self) -> OmniBindModel:
         return self._model
 
@@ -165,7 +181,6 @@ class PerceptionNode(Node):
 
     def _start_timers(self) -> None:
         specs: dict[str, tuple[float, Callable[[], None], Any]] = {
-            "fusion": (1.0 / self._config.rate_hz, self._on_fusion_tick, self._fusion_group),
             "hotplug": (self._config.poll_period, self._on_hotplug_tick, self._housekeeping_group),
             "diagnostics": (
                 self._config.diagnostics_period,
@@ -173,6 +188,8 @@ class PerceptionNode(Node):
                 self._housekeeping_group,
             ),
         }
+        if self._config.fusion_mode == "timer":
+            specs["fusion"] = (1.0 / self._config.rate_hz, self._on_fusion_tick, self._fusion_group)
         if self._config.discovery_enabled:
             specs["discovery"] = (
                 self._config.discovery_period,
@@ -279,6 +296,8 @@ class PerceptionNode(Node):
         self._pipeline.fusion_window = self._config.fusion_window
         if self._config.max_encode_hz != old.max_encode_hz:
             self._pipeline.set_max_encode_hz(self._config.max_encode_hz)
+        self._pipeline.set_fusion_mode(self._config.fusion_mode)
+        self._pipeline.arrival.set_max_rate_hz(self._config.max_scene_hz)
         if _timing(old) != _timing(self._config):
             self._start_timers()
         if any(name.startswith("sensors.") for name in changed):
@@ -291,11 +310,17 @@ class PerceptionNode(Node):
     def _on_fusion_tick(self) -> None:
         try:
             result = self._pipeline.fuse()
+            if result is not None:
+                self._publish_scene(result)
         except Exception as err:  # a fusion bug must not stop the labels for good
-            self.get_logger().error(f"fusion failed: {err!r}", throttle_duration_sec=5.0)
-            return
-        if result is None:
-            return
+            self._report_fusion_error(err)
+
+    def _report_fusion_error(self, err: Exception) -> None:
+        self.get_logger().error(f"fusion failed: {err!r}", throttle_duration_sec=5.0)
+
+    def _publish_scene(self, result: SceneResult) -> None:
+        """~/scene, ~/labels and the overlay for one fused scene (from the fusion timer, or
+        from an encoder thread when fusing on arrival)."""
         now_ns = self.get_clock().now().nanoseconds
         self._scene_pub.publish(String(data=outputs.scene_json(result, now_ns, result.frame_id)))
         if self._labels_pub is not None:
@@ -387,6 +412,7 @@ class PerceptionNode(Node):
 def _timing(config: NodeConfig) -> tuple[Any, ...]:
     """The settings the timers are built from: a change means new timers."""
     return (
+        config.fusion_mode,
         config.rate_hz,
         config.poll_period,
         config.diagnostics_period,
@@ -398,7 +424,10 @@ def _timing(config: NodeConfig) -> tuple[Any, ...]:
 def main(args: Sequence[str] | None = None) -> int:
     """`ros2 run omnibind_ros perception_node`: exits 1 with a reason on a bad config/bundle."""
     return run_nodes(
-        "omnibind perception node cannot start", lambda nodes: nodes.append(PerceptionNode()), args
+        "omnibind perception node cannot start",
+        lambda nodes: nodes.append(PerceptionNode()),
+        args,
+        executor=lambda nodes: nodes[0].executor_kind,
     )
 
 

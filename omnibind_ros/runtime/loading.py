@@ -23,12 +23,19 @@ def load_model(
     fp16: bool = False,
     log: Callable[[str], None] = lambda message: None,
     background: bool = True,
+    onnxruntime_threads: int = 1,
+    torch_threads: int | None = None,
 ) -> OmniBindModel:
     """The bundle with its inference backend attached; ConfigError/BundleError say what to fix.
 
     With ``background``, a TensorRT engine is built in a thread (minutes on a Jetson) while
     torch answers, so a node is never deaf; ``log`` reports the progress.
+    ``onnxruntime_threads`` is each session's intra-op thread count; ``torch_threads``, when
+    given, sets torch's (process-wide: the torch backend, log-mel features, label scoring).
+    Left to themselves both take every core, and threads of several encoders then fight.
     """
+    if torch_threads is not None:
+        torch.set_num_threads(torch_threads)
     resolved = resolve_backend(backend, device)
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"device {device!r} asked for, but torch sees no CUDA GPU: use cpu")
@@ -41,6 +48,7 @@ def load_model(
         )
     model = load_bundle(bundle)
     attach_backend(
-        model, resolved, device, cache_dir=cache_dir, fp16=fp16, log=log, background=background
-    )
+        model, resolved, device, cache_dir=cache_dir, fp16=fp16, threads=onnxruntime_threads,
+        log=log, background=background,
+    )  # fmt: skip
     return model
