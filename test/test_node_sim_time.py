@@ -66,6 +66,8 @@ def test_a_quiet_sensor_goes_stale_after_stale_timeout_of_sim_time(ros) -> None:
         Parameter("sensors.cam.stale_timeout", value=STALE),
         Parameter("fusion_window", value=10.0),
         Parameter("rate_hz", value=10.0),
+        # A scene per timer tick even while the camera is quiet: staleness shows as scenes stopping.
+        Parameter("fusion.mode", value="timer"),
     ]
     node = ros.add(
         PerceptionNode(model=untrained_model(), context=ros.context, parameter_overrides=params)
