@@ -115,8 +115,18 @@ def test_truncated_file_is_reported_as_corrupt(bundle_path, tmp_path) -> None:
 def test_random_bytes_are_reported_as_corrupt(tmp_path) -> None:
     path = tmp_path / "noise.omnibind"
     path.write_bytes(np.random.default_rng(0).bytes(4096))
-    with pytest.raises(BundleError, match="corrupt or truncated"):
+    with pytest.raises(BundleError, match="corrupt or truncated") as caught:
         load_bundle(path)
+    # torch's own message advises weights_only=False: unsafe for a file of unknown origin.
+    assert "weights_only" not in str(caught.value)
+
+
+def test_a_pickled_object_is_refused_without_advice_to_load_it_unsafely(tmp_path) -> None:
+    path = tmp_path / "module.omnibind"
+    torch.save(torch.nn.Linear(2, 2), path)  # a pickled class: weights_only refuses it
+    with pytest.raises(BundleError, match="objects other than tensors") as caught:
+        load_bundle(path)
+    assert "weights_only" not in str(caught.value)
 
 
 def test_a_torch_file_that_is_not_a_bundle_is_rejected(tmp_path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import pytest
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, qos_profile_sensor_data
@@ -13,8 +14,14 @@ from ros_harness import wait_until
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
+from omnibind_ros.ros.conversions.thermal import image_to_celsius
 from omnibind_ros.ros.entities import without_subscription_events
-from omnibind_ros.ros.sim_sensors_node import GROUND_TRUTH_TOPIC, SimSensorsNode, sensor_topic
+from omnibind_ros.ros.sim_sensors_node import (
+    GROUND_TRUTH_TOPIC,
+    WRITERS,
+    SimSensorsNode,
+    sensor_topic,
+)
 from omnibind_ros.sim import DEFAULT_SENSORS, HotPlugSchedule, World
 
 pytestmark = pytest.mark.ros
@@ -32,6 +39,14 @@ def test_default_sensors_publish_on_the_documented_topics_inside_the_namespace()
         "lidar": "lidar/points",
     }
     assert sensor_topic(SPECS["lidar"], "/robot1/") == "/robot1/lidar/points"
+
+
+def test_a_campfire_hotter_than_mono16_holds_saturates_like_a_lepton() -> None:
+    # 400 °C is above 65535 centi-Kelvin (382.2 °C): such frames were once dropped.
+    celsius = np.array([[20.0, 400.0], [-300.0, 100.0]], np.float32)
+    msg = WRITERS["thermal"][2](celsius, 0, "thermal")
+    assert msg.encoding == "mono16"
+    np.testing.assert_allclose(image_to_celsius(msg), [[20.0, 382.2], [-273.15, 100.0]], atol=0.01)
 
 
 def test_schedule_changes_the_graph_and_truth_and_stamps_are_live(ros) -> None:

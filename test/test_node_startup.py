@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -88,6 +89,94 @@ def test_running_node_exits_cleanly_on_ctrl_c(bundle: Path) -> None:
             if "ready:" in line or not line:
                 break
         assert any("ready:" in line for line in lines), "".join(lines)
+        assert interrupt_and_wait(process, timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
+
+
+def problem_lines(result: subprocess.CompletedProcess) -> list[str]:
+    """stderr without the node's own log lines ([INFO] ...)."""
+    return [line for line in result.stderr.splitlines() if not line.startswith("[")]
+
+
+def run_with_params_file(path: Path, *params: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*node_command(*params), "--params-file", str(path)],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def write_params(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "params.yaml"
+    path.write_text("omnibind:\n  ros__parameters:\n" + body)
+    return path
+
+
+def test_a_float_for_an_integer_parameter_fails_in_one_line(bundle: Path) -> None:
+    result = run_node(
+        f"model.bundle:={bundle}",
+        "sensors.names:=[mic]",
+        "sensors.mic.modality:=audio",
+        "sensors.mic.topic:=/mic",
+        "sensors.mic.sample_rate:=16000.0",
+    )
+    assert result.returncode == 1
+    assert problem_lines(result) == [
+        "omnibind perception node cannot start: parameter sensors.mic.sample_rate must be an "
+        "integer (e.g. 16000, not 16000.0), got '16000.0' (double)"
+    ]
+
+
+def test_sensor_names_given_as_one_string_fail_in_one_line(tmp_path: Path) -> None:
+    result = run_with_params_file(write_params(tmp_path, "    sensors:\n      names: camera\n"))
+    assert result.returncode == 1
+    assert problem_lines(result) == [
+        "omnibind perception node cannot start: parameter sensors.names must be a list of "
+        "strings (e.g. [camera], not camera), got 'camera' (string)"
+    ]
+
+
+def test_a_params_file_with_a_yaml_error_fails_in_one_line_naming_the_line(tmp_path) -> None:
+    path = write_params(tmp_path, "    top_k: [1\n")
+    result = run_with_params_file(path)
+    assert result.returncode == 1
+    lines = problem_lines(result)
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith(f"omnibind perception node cannot start: params file {path} is ")
+    assert "not valid YAML at line 4" in lines[0]
+
+
+def test_a_missing_params_file_fails_in_one_line(tmp_path: Path) -> None:
+    result = run_with_params_file(tmp_path / "absent.yaml")
+    assert result.returncode == 1
+    assert problem_lines(result) == [
+        f"omnibind perception node cannot start: params file {tmp_path / 'absent.yaml'}: "
+        "No such file or directory"
+    ]
+
+
+def test_a_node_started_with_sigint_ignored_still_stops_on_sigint(bundle: Path) -> None:
+    # A shell starts a background job (`node &`) with SIGINT ignored; Python keeps it so.
+    process = subprocess.Popen(
+        node_command(f"model.bundle:={bundle}"),
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if "ready:" in line or not line:
+                break
+        assert "ready:" in line
         assert interrupt_and_wait(process, timeout=15) == 0
     finally:
         if process.poll() is None:

@@ -151,3 +151,33 @@ def test_changing_the_encode_rate_applies_to_the_next_job() -> None:
     assert slot.take_job(0.2) is None
     slot.set_max_encode_hz(5.0)
     assert slot.take_job(0.2).sample == "b"
+
+
+def test_rate_estimate_survives_ticks_and_reads_from_two_threads_at_once() -> None:
+    # The fusion timer ticks while the diagnostics timer reads: an unguarded deque raised
+    # "deque mutated during iteration" here.
+    rate = RateEstimator(window=1e9, max_events=1024)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def tick() -> None:
+        n = 0
+        while not stop.is_set():
+            rate.tick(float(n))
+            n += 1
+
+    def read() -> None:
+        try:
+            for _ in range(3000):
+                rate.rate(1e6)
+        except BaseException as err:  # the failure under test
+            errors.append(err)
+        finally:
+            stop.set()
+
+    threads = [threading.Thread(target=tick), threading.Thread(target=read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []

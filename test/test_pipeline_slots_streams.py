@@ -120,3 +120,13 @@ def test_stream_for_picks_the_modality_assembler() -> None:
 def test_audio_clip_length_follows_the_encoder_preprocessing() -> None:
     assert audio_clip_seconds(None) == pytest.approx(1.015)  # 25 ms window + 99 x 10 ms hops
     assert audio_clip_seconds({"frames": 50, "hop_ms": 20.0}) == pytest.approx(1.005)
+
+
+def test_one_packet_with_a_far_coordinate_inflates_the_sensor_only_while_in_the_window() -> None:
+    window = EventWindow(window_ns=10_000_000)
+    window.add(packet(0, 5))
+    window.add(packet(5, 8, width=2048, height=2048))  # sizes inferred from a stray event
+    assert (window.assemble().width, window.assemble().height) == (2048, 2048)
+    window.add(packet(30, 35))  # the stray packet has left the window
+    sample = window.assemble()
+    assert (sample.width, sample.height) == (64, 48)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from math import ceil, gcd
+from fractions import Fraction
+from math import ceil
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from omnibind_ros.core.preprocess.params import require
 LAYOUT = "an AudioSample (.waveform float mono in [-1, 1]; .sample_rate in Hz)"
 # Float processing may overshoot 1 slightly; integer PCM left unscaled overshoots by 100x.
 MAX_PEAK = 2.0
+MAX_RATIO_TERM = 1000
 
 
 def shape(modality: str, params: dict) -> tuple[int, ...]:
@@ -42,7 +44,7 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
         # Imported here: scipy.signal takes seconds to load, and 16 kHz sources never need it.
         from scipy.signal import resample_poly
 
-        up, down = target // gcd(rate, target), rate // gcd(rate, target)
+        up, down = _resampling_ratio(rate, target)
         waveform = resample_poly(_newest_for_resampling(waveform, needed, up, down), up, down)
     if len(waveform) < win:
         raise InvalidSampleError(
@@ -75,6 +77,16 @@ def _audio_sample(modality: str, raw: Any) -> tuple[np.ndarray, int]:
             modality, f"waveform peaks at {peak:g}, far outside [-1, 1]: unscaled integer PCM?"
         )
     return waveform, rate
+
+
+def _resampling_ratio(rate: int, target: int) -> tuple[int, int]:
+    """(up, down) for resample_poly: exact for every common rate (11025 -> 16000 is 640/441);
+    an odd rate (44101) gets the nearest ratio of terms up to MAX_RATIO_TERM, within 3e-5,
+    since the filter has 20 * max(up, down) taps and an exact 16000/44101 would cost seconds."""
+    ratio = Fraction(target, rate)
+    if max(ratio.numerator, ratio.denominator) > MAX_RATIO_TERM:
+        ratio = ratio.limit_denominator(MAX_RATIO_TERM)
+    return ratio.numerator, ratio.denominator
 
 
 def _newest_for_resampling(waveform: np.ndarray, needed: int, up: int, down: int) -> np.ndarray:
