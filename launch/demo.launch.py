@@ -1,10 +1,12 @@
 """Simulated sensors (plugged in and out on a schedule) and the perception node.
 
     ros2 launch omnibind_ros demo.launch.py
-    ros2 launch omnibind_ros demo.launch.py seed:=3 model_bundle:=/path/model.omnibind
+    ros2 launch omnibind_ros demo.launch.py seed:=3 namespace:=robot1 model_bundle:=/path/m.omnibind
 
 The same as `omnibind demo`, as separate processes; watch with
-`ros2 topic echo /omnibind/scene` and `ros2 topic echo /omnibind/ground_truth`.
+`ros2 topic echo /omnibind/scene` (`/robot1/omnibind/scene` in a namespace) and
+`ros2 topic echo /omnibind/ground_truth`. Both nodes run in `namespace`, so the simulated
+topics (relative names) and the node's default sensors meet there.
 """
 
 from launch import LaunchDescription
@@ -15,7 +17,10 @@ from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
 
+from omnibind_ros.ros.launch_support import BOOL_CHOICES, LOG_LEVELS, as_bool, log_level_arguments
+
 PACKAGE = "omnibind_ros"
+SIM_NODE_NAME = "omnibind_sim_sensors"
 # Fast DDS 2.x (Humble, Jazzy) reads the first, 3.x the second.
 PROFILE_ENV_VARS = ("FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_DEFAULT_PROFILES_FILE")
 
@@ -24,24 +29,43 @@ def generate_launch_description() -> LaunchDescription:
     share = FindPackageShare(PACKAGE)
     demo_config = PathJoinSubstitution([share, "config", "demo.yaml"])
     profile = PathJoinSubstitution([share, "config", "fastdds_large_messages.xml"])
+    forwarded = ("namespace", "use_sim_time", "model_bundle", "log_level")
     return LaunchDescription(
         [
             DeclareLaunchArgument("seed", default_value="0", description="simulated world seed"),
             DeclareLaunchArgument(
+                "namespace", default_value="", description="both nodes' namespace"
+            ),
+            DeclareLaunchArgument(
+                "use_sim_time",
+                default_value="false",
+                choices=list(BOOL_CHOICES),
+                description="follow /clock (the simulated sensors stamp with the wall clock)",
+            ),
+            DeclareLaunchArgument(
                 "model_bundle", default_value="", description="model bundle; empty = default"
             ),
-            DeclareLaunchArgument("log_level", default_value="info", description="ROS log level"),
+            DeclareLaunchArgument(
+                "log_level",
+                default_value="info",
+                choices=list(LOG_LEVELS),
+                description="log level of both nodes' loggers",
+            ),
             # Set before either node starts: the simulated camera and lidar publish large messages.
             *(SetEnvironmentVariable(name, profile) for name in PROFILE_ENV_VARS),
             Node(
                 package=PACKAGE,
                 executable="sim_sensors",
-                name="omnibind_sim_sensors",
+                name=SIM_NODE_NAME,
+                namespace=LaunchConfiguration("namespace"),
                 parameters=[
                     demo_config,
-                    {"seed": ParameterValue(LaunchConfiguration("seed"), value_type=int)},
+                    {
+                        "seed": ParameterValue(LaunchConfiguration("seed"), value_type=int),
+                        "use_sim_time": as_bool("use_sim_time"),
+                    },
                 ],
-                ros_arguments=["--log-level", LaunchConfiguration("log_level")],
+                ros_arguments=log_level_arguments(SIM_NODE_NAME),
                 output="screen",
                 emulate_tty=True,
             ),
@@ -52,9 +76,8 @@ def generate_launch_description() -> LaunchDescription:
                 launch_arguments={
                     "config": PathJoinSubstitution([share, "config", "perception.yaml"]),
                     "extra_config": demo_config,
-                    "model_bundle": LaunchConfiguration("model_bundle"),
                     "dds_profile": profile,
-                    "log_level": LaunchConfiguration("log_level"),
+                    **{name: LaunchConfiguration(name) for name in forwarded},
                 }.items(),
             ),
         ]

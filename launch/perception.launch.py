@@ -4,16 +4,30 @@
     ros2 launch omnibind_ros perception.launch.py config:=/path/robot.yaml namespace:=robot1 \
         model_bundle:=/path/model.omnibind device:=cuda use_sim_time:=true log_level:=debug
 
-model_bundle, backend and device override the config file only when given.
+The parameter files and the overrides are launch-wide parameters (SetParametersFromFile,
+SetParameter) set in order before the node, so later ones win: config, extra_config, then
+model_bundle, backend and device, each only when given. The node itself stays a plain Node
+(`ros2 launch --print` shows it). log_level applies to the node's own logger only.
 """
 
-from launch import LaunchContext, LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node
+from launch_ros.actions import Node, SetParameter, SetParametersFromFile
 from launch_ros.substitutions import FindPackageShare
 
+from omnibind_ros.ros.launch_support import (
+    BACKENDS,
+    BOOL_CHOICES,
+    DEVICES,
+    LOG_LEVELS,
+    as_bool,
+    given,
+    log_level_arguments,
+)
+
 PACKAGE = "omnibind_ros"
+NODE_NAME = "omnibind"
 # launch argument -> node parameter it overrides when not empty
 OVERRIDES = {"model_bundle": "model.bundle", "backend": "backend", "device": "device"}
 # Fast DDS 2.x (Humble, Jazzy) reads the first, 3.x the second.
@@ -33,20 +47,36 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
             default_value="",
             description="optional second parameter file, loaded after config (overrides it)",
         ),
-        DeclareLaunchArgument("namespace", default_value="", description="node namespace"),
         DeclareLaunchArgument(
-            "use_sim_time", default_value="false", description="use /clock (bag replay)"
+            "namespace", default_value="", description="node namespace (relative topics too)"
+        ),
+        DeclareLaunchArgument(
+            "use_sim_time",
+            default_value="false",
+            choices=list(BOOL_CHOICES),
+            description="follow /clock (bag replay)",
         ),
         DeclareLaunchArgument(
             "model_bundle", default_value="", description="model bundle; empty = from config"
         ),
         DeclareLaunchArgument(
-            "backend", default_value="", description="inference backend; empty = from config"
+            "backend",
+            default_value="",
+            choices=list(BACKENDS),
+            description="inference backend; empty = from config",
         ),
         DeclareLaunchArgument(
-            "device", default_value="", description="cpu, cuda or cuda:N; empty = from config"
+            "device",
+            default_value="",
+            choices=list(DEVICES),
+            description="cpu, cuda or cuda:N; empty = from config",
         ),
-        DeclareLaunchArgument("log_level", default_value="info", description="ROS log level"),
+        DeclareLaunchArgument(
+            "log_level",
+            default_value="info",
+            choices=list(LOG_LEVELS),
+            description="log level of the node's logger (other loggers keep theirs)",
+        ),
         DeclareLaunchArgument(
             "dds_profile",
             default_value=PathJoinSubstitution([share, "config", "fastdds_large_messages.xml"]),
@@ -55,36 +85,36 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
     ]
 
 
-def large_message_profile() -> list[SetEnvironmentVariable]:
-    profile = LaunchConfiguration("dds_profile")
-    return [SetEnvironmentVariable(name, profile) for name in PROFILE_ENV_VARS]
-
-
-def perception_node(context: LaunchContext) -> list[Node]:
-    overrides = {
-        parameter: LaunchConfiguration(argument).perform(context)
-        for argument, parameter in OVERRIDES.items()
-    }
-    use_sim_time = LaunchConfiguration("use_sim_time").perform(context).lower() == "true"
-    files = [LaunchConfiguration(a).perform(context) for a in ("config", "extra_config")]
-    return [
-        Node(
-            package=PACKAGE,
-            executable="perception_node",
-            name="omnibind",
-            namespace=LaunchConfiguration("namespace"),
-            parameters=[
-                *(f for f in files if f),
-                {"use_sim_time": use_sim_time, **{k: v for k, v in overrides.items() if v}},
-            ],
-            ros_arguments=["--log-level", LaunchConfiguration("log_level")],
-            output="screen",
-            emulate_tty=True,
-        )
+def node_parameters() -> list:
+    """Launch-wide parameters in order of precedence (the last wins)."""
+    files = [
+        SetParametersFromFile(LaunchConfiguration("config")),
+        SetParametersFromFile(LaunchConfiguration("extra_config"), condition=given("extra_config")),
     ]
+    overrides = [
+        SetParameter(parameter, LaunchConfiguration(argument), condition=given(argument))
+        for argument, parameter in OVERRIDES.items()
+    ]
+    return [*files, *overrides]
 
 
 def generate_launch_description() -> LaunchDescription:
+    profile = LaunchConfiguration("dds_profile")
+    node = Node(
+        package=PACKAGE,
+        executable="perception_node",
+        name=NODE_NAME,
+        namespace=LaunchConfiguration("namespace"),
+        parameters=[{"use_sim_time": as_bool("use_sim_time")}],
+        ros_arguments=log_level_arguments(NODE_NAME),
+        output="screen",
+        emulate_tty=True,
+    )
     return LaunchDescription(
-        [*launch_arguments(), *large_message_profile(), OpaqueFunction(function=perception_node)]
+        [
+            *launch_arguments(),
+            *(SetEnvironmentVariable(name, profile) for name in PROFILE_ENV_VARS),
+            *node_parameters(),
+            node,
+        ]
     )

@@ -25,6 +25,7 @@ from omnibind_ros.pipeline.params import (
     parse_node_config,
     parse_sensor_config,
 )
+from omnibind_ros.ros import launch_support
 from omnibind_ros.ros.perception_node import PerceptionNode
 from omnibind_ros.ros.sim_sensors_node import SimSensorsNode
 
@@ -147,11 +148,80 @@ def test_launch_files_set_the_large_message_dds_profile() -> None:
         assert "fastdds_large_messages.xml" in strings, path.name
 
 
-def test_perception_launch_declares_the_documented_arguments() -> None:
-    strings = launch_strings(ROOT / "launch" / "perception.launch.py")
-    for argument in ("config", "namespace", "use_sim_time", "model_bundle", "backend", "device",
-                     "log_level"):  # fmt: skip
-        assert argument in strings
+def declared_arguments(path: Path) -> dict[str, set[str]]:
+    """Launch argument name -> keywords of its DeclareLaunchArgument call."""
+    declared = {}
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "DeclareLaunchArgument":
+            declared[node.args[0].value] = {k.arg for k in node.keywords}
+    return declared
+
+
+def called_names(path: Path) -> set[str]:
+    return {
+        node.func.id
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+
+
+def test_perception_launch_declares_the_documented_arguments_with_choices() -> None:
+    declared = declared_arguments(ROOT / "launch" / "perception.launch.py")
+    expected = {"config", "extra_config", "namespace", "use_sim_time", "model_bundle", "backend",
+                "device", "log_level", "dds_profile"}  # fmt: skip
+    assert set(declared) == expected
+    for argument in ("use_sim_time", "backend", "device", "log_level"):
+        assert "choices" in declared[argument], argument
+
+
+def test_demo_launch_declares_namespace_and_sim_time() -> None:
+    declared = declared_arguments(ROOT / "launch" / "demo.launch.py")
+    assert {"namespace", "use_sim_time", "seed", "model_bundle", "log_level"} <= set(declared)
+    assert "choices" in declared["use_sim_time"] and "choices" in declared["log_level"]
+
+
+@pytest.mark.parametrize("path", LAUNCH_FILES, ids=lambda p: p.name)
+def test_launch_files_start_plain_nodes_and_parse_booleans_with_launch_support(path) -> None:
+    names = called_names(path)
+    assert "Node" in names and "OpaqueFunction" not in names  # `ros2 launch --print` shows it
+    assert "as_bool" in names and "log_level_arguments" in names
+    assert '== "true"' not in path.read_text()
+
+
+@pytest.mark.parametrize("word", launch_support.BOOL_CHOICES)
+def test_use_sim_time_choices_evaluate_to_the_boolean_they_name(word) -> None:
+    source = launch_support.expression_source(launch_support.BOOL_EXPRESSION, word)
+    assert eval(source, {}, {}) is (word in launch_support.TRUE_WORDS)  # as PythonExpression does
+    assert str(eval(source, {}, {})) in ("True", "False")  # what value_type=bool then reads
+
+
+@pytest.mark.parametrize(
+    ("namespace", "logger"),
+    [("", "omnibind"), ("robot1", "robot1.omnibind"), ("/robot1", "robot1.omnibind"),
+     ("/fleet/robot1", "fleet.robot1.omnibind")],
+)  # fmt: skip
+def test_log_level_names_the_node_logger_rclpy_gives_the_node(ros, namespace, logger) -> None:
+    expression = launch_support.LOGGER_EXPRESSION
+    source = launch_support.expression_source(expression, namespace, node="omnibind")
+    assert eval(source, {}, {}) == logger
+    node = rclpy.create_node("omnibind", namespace=namespace or None, context=ros.context)
+    try:
+        assert node.get_logger().name == logger
+    finally:
+        node.destroy_node()
+
+
+def test_optional_overrides_apply_only_when_given() -> None:
+    given = launch_support.GIVEN_EXPRESSION
+    assert eval(launch_support.expression_source(given, ""), {}, {}) is False
+    assert eval(launch_support.expression_source(given, "/data/it's.omnibind"), {}, {}) is True
+
+
+def test_backend_and_device_choices_are_what_the_runtime_accepts() -> None:
+    from omnibind_ros.runtime.backends import BACKENDS
+
+    assert set(launch_support.BACKENDS) == {"", *BACKENDS}
+    assert {"cpu", "cuda", "cuda:0"} <= set(launch_support.DEVICES)
 
 
 @pytest.mark.skipif(
@@ -166,3 +236,20 @@ def test_launch_description_builds(path: Path) -> None:
     spec.loader.exec_module(module)
     description = module.generate_launch_description()
     assert description.entities
+    from launch import LaunchIntrospector
+
+    assert "ExecuteProcess" in LaunchIntrospector().format_launch_description(description)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("launch_ros") is None,
+    reason="launch/launch_ros are not installable from PyPI; a ROS install runs this",
+)
+@pytest.mark.parametrize("word", launch_support.BOOL_CHOICES)
+def test_use_sim_time_is_a_real_bool_through_launch(word) -> None:
+    from launch import LaunchContext
+
+    context = LaunchContext()
+    context.launch_configurations["use_sim_time"] = word
+    value = launch_support.as_bool("use_sim_time").evaluate(context)
+    assert value is (word in launch_support.TRUE_WORDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,36 @@ def test_discovered_name_is_valid_and_unused() -> None:
     assert discovered_sensor_name("/front/image_raw", ["front_image_raw"]) == "front_image_raw_2"
     assert discovered_sensor_name("/3d/points", []) == "s_3d_points"
     validate_sensor_names([discovered_sensor_name("/a-b/c.d", [])])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"rate_hz": 5000.0}, "rate_hz must lie in [0.01, 1000.0], got 5000.0"),
+        ({"top_k": 5000}, "top_k must lie in [1, 1000], got 5000"),
+        ({"max_encode_hz__lidar": 0.001}, "max_encode_hz.lidar must lie in [0.01, 1000.0]"),
+    ],
+)
+def test_node_numbers_outside_their_range_are_refused(overrides, problem) -> None:
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        parse_node_config(node_getter(**overrides), DEFAULT_BUNDLE)
+
+
+@pytest.mark.parametrize(
+    ("modality", "overrides", "problem"),
+    [
+        ("audio", {"sample_rate": 100}, "sensors.s.sample_rate must lie in [1000, 384000]"),
+        ("event", {"width": 70000}, "sensors.s.width must lie in [0, 65535]"),
+        ("image", {"stale_timeout": 7200.0}, "sensors.s.stale_timeout must lie in [0.001, 3600.0]"),
+    ],
+)
+def test_sensor_numbers_outside_their_range_are_refused(modality, overrides, problem) -> None:
+    get = sensor_getter(modality=modality, topic="t", **overrides)
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        parse_sensor_config("s", get)
+
+
+def test_every_default_lies_in_its_range() -> None:
+    for spec in (*NODE_PARAMETERS, *SENSOR_PARAMETERS):
+        if spec.limits is not None:
+            assert spec.limits[0] <= spec.default <= spec.limits[1], spec.name

@@ -53,11 +53,19 @@ FUSION_MODES: tuple[str, ...] = ("arrival", "timer")
 
 Getter = Callable[[str], Any]
 
+# Ranges shared by several parameters (inclusive).
+RATES = (0.01, 1000.0)  # Hz
+PERIODS = (0.001, 3600.0)  # s
+PIXELS = (0, 65535)
+METRES = (0.0, 10000.0)
+THREADS = (1, 64)
+
 
 @dataclass(frozen=True)
 class ParamSpec:
     """One declared parameter. ``kind`` is one of bool, int, float, string, string_array;
-    ``bound`` ('positive' or '') is checked for numbers."""
+    ``bound`` ('positive' or '') is checked for numbers; ``limits`` (low, high), inclusive, is
+    the range a number must lie in (declared as the parameter's range, checked at start too)."""
 
     name: str
     kind: str
@@ -65,6 +73,7 @@ class ParamSpec:
     description: str
     modalities: tuple[str, ...] = SENSOR_MODALITIES  # sensor options: which modalities use it
     bound: str = ""
+    limits: tuple[float, float] | None = None
 
 
 NODE_PARAMETERS: tuple[ParamSpec, ...] = (
@@ -74,26 +83,55 @@ NODE_PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec("backend", "string", "auto", "auto, torch, onnxruntime or tensorrt"),
     ParamSpec("device", "string", "cpu", "cpu, cuda or cuda:N"),
     ParamSpec("labels", "string_array", [], "label vocabulary; empty = the bundle's labels"),
-    ParamSpec("top_k", "int", 5, "labels (with scores) published per scene"),
+    ParamSpec("top_k", "int", 5, "labels (with scores) published per scene", limits=(1, 1000)),
     ParamSpec("fusion.mode", "string", "arrival", "arrival: fuse when an embedding lands; timer"),
-    ParamSpec("fusion.max_rate_hz", "float", 100.0, "arrival: most ~/scene messages per second"),
-    ParamSpec("rate_hz", "float", 10.0, "fusion.mode timer: fusion and ~/scene rate"),
-    ParamSpec("fusion_window", "float", 0.5, "seconds: fuse samples stamped this close to newest"),
+    ParamSpec(
+        "fusion.max_rate_hz",
+        "float",
+        100.0,
+        "arrival: most ~/scene messages per second",
+        limits=RATES,
+    ),
+    ParamSpec("rate_hz", "float", 10.0, "fusion.mode timer: fusion and ~/scene rate", limits=RATES),
+    ParamSpec(
+        "fusion_window",
+        "float",
+        0.5,
+        "seconds: fuse samples stamped this close to newest",
+        limits=PERIODS,
+    ),
     *(
         ParamSpec(
             f"max_encode_hz.{modality}",
             "float",
             DEFAULT_MAX_ENCODE_HZ[modality],
             f"most {modality} samples encoded per second per sensor (newest wins)",
+            limits=RATES,
         )
         for modality in SENSOR_MODALITIES
     ),
-    ParamSpec("threads.encoders", "int", 2, "encoder threads (a slow encoder holds only one)"),
-    ParamSpec("threads.onnxruntime", "int", 1, "onnxruntime intra-op threads per encoder"),
-    ParamSpec("threads.torch", "int", 1, "torch intra-op threads (torch backend, log-mel)"),
+    ParamSpec(
+        "threads.encoders",
+        "int",
+        2,
+        "encoder threads (a slow encoder holds only one)",
+        limits=THREADS,
+    ),
+    ParamSpec(
+        "threads.onnxruntime", "int", 1, "onnxruntime intra-op threads per encoder", limits=THREADS
+    ),
+    ParamSpec(
+        "threads.torch", "int", 1, "torch intra-op threads (torch backend, log-mel)", limits=THREADS
+    ),
     ParamSpec("executor", "string", "events", f"rclpy executor: {', '.join(EXECUTORS)}"),
     ParamSpec("sensors.names", "string_array", [], "sensor slots; each has sensors.<name>.*"),
-    ParamSpec("hotplug.poll_period", "float", 0.5, "seconds between publisher-count checks"),
+    ParamSpec(
+        "hotplug.poll_period",
+        "float",
+        0.5,
+        "seconds between publisher-count checks",
+        limits=PERIODS,
+    ),
     ParamSpec("discovery.enabled", "bool", False, "add slots for new topics matching a rule"),
     ParamSpec(
         "discovery.rules",
@@ -101,8 +139,16 @@ NODE_PARAMETERS: tuple[ParamSpec, ...] = (
         [],
         "'msg_type|topic_regex|modality' rules, e.g. 'sensor_msgs/msg/Image|.*thermal.*|thermal'",
     ),
-    ParamSpec("discovery.period", "float", 2.0, "seconds between topic scans for discovery"),
-    ParamSpec("diagnostics.period", "float", 1.0, "seconds between /diagnostics messages"),
+    ParamSpec(
+        "discovery.period",
+        "float",
+        2.0,
+        "seconds between topic scans for discovery",
+        limits=PERIODS,
+    ),
+    ParamSpec(
+        "diagnostics.period", "float", 1.0, "seconds between /diagnostics messages", limits=PERIODS
+    ),
     ParamSpec("overlay.enabled", "bool", True, "publish ~/overlay (labels on the camera frame)"),
     ParamSpec("overlay.sensor", "string", "", "image sensor drawn on; empty = first image slot"),
 )
@@ -114,20 +160,39 @@ SENSOR_PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec("topic", "string", "", "topic to subscribe to"),
     ParamSpec("type", "string", "", "message type; empty = the modality's usual type"),
     ParamSpec("qos", "string", "sensor_data", f"QoS profile: {', '.join(QOS_PROFILES)}"),
-    ParamSpec("stale_timeout", "float", 1.0, "seconds without a message before unplugged"),
+    ParamSpec(
+        "stale_timeout", "float", 1.0, "seconds without a message before unplugged", limits=PERIODS
+    ),
     ParamSpec("scale", "float", 0.01, "integer thermal: degC = raw * scale + offset", ("thermal",)),
     ParamSpec("offset", "float", -273.15, "integer thermal offset (centi-Kelvin)", ("thermal",)),
     ParamSpec("encoding_override", "string", "", "thermal: read as this encoding", ("thermal",)),
     ParamSpec(
-        "sample_rate", "int", 16000, f"audio: message rate (1..{MAX_SAMPLE_RATE} Hz)", ("audio",)
+        "sample_rate",
+        "int",
+        16000,
+        f"audio: message rate (1000..{MAX_SAMPLE_RATE} Hz)",
+        ("audio",),
+        limits=(1000, MAX_SAMPLE_RATE),
     ),
-    ParamSpec("channels", "int", 0, "audio: channels; 0 = from the layout", ("audio",)),
+    ParamSpec(
+        "channels", "int", 0, "audio: channels; 0 = from the layout", ("audio",), limits=(0, 64)
+    ),
     ParamSpec("sample_format", "string", "S16LE", "audio_common_msgs: sample format", ("audio",)),
     ParamSpec(
-        "window_ms", "float", 50.0, "event: events fused into one sample", ("event",), "positive"
+        "window_ms",
+        "float",
+        50.0,
+        "event: events fused into one sample",
+        ("event",),
+        "positive",
+        (0.1, 60000.0),
     ),
-    ParamSpec("width", "int", 0, "event: sensor width; 0 = from the events", ("event",)),
-    ParamSpec("height", "int", 0, "event: sensor height; 0 = from the events", ("event",)),
+    ParamSpec(
+        "width", "int", 0, "event: sensor width; 0 = from the events", ("event",), limits=PIXELS
+    ),
+    ParamSpec(
+        "height", "int", 0, "event: sensor height; 0 = from the events", ("event",), limits=PIXELS
+    ),
     ParamSpec(
         "max_sensor_size",
         "int",
@@ -146,8 +211,17 @@ SENSOR_PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec("time_unit", "string", "ns", "event: unit of the t field", ("event",)),
     ParamSpec("time_reference", "string", "header", "event: t from header or absolute", ("event",)),
-    ParamSpec("min_range", "float", 0.0, "lidar: drop points nearer (m)", ("lidar",)),
-    ParamSpec("max_range", "float", 0.0, "lidar: drop points farther (m); 0 = none", ("lidar",)),
+    ParamSpec(
+        "min_range", "float", 0.0, "lidar: drop points nearer (m)", ("lidar",), limits=METRES
+    ),
+    ParamSpec(
+        "max_range",
+        "float",
+        0.0,
+        "lidar: drop points farther (m); 0 = none",
+        ("lidar",),
+        limits=METRES,
+    ),
     ParamSpec("intensity_field", "string", "intensity", "lidar: 4th column's field", ("lidar",)),
     ParamSpec(
         "max_points",
@@ -168,6 +242,7 @@ SENSOR_PARAMETERS: tuple[ParamSpec, ...] = (
 )
 
 _SENSOR_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_LIMITS = {s.name: s.limits for s in (*NODE_PARAMETERS, *SENSOR_PARAMETERS) if s.limits}
 _OPTION_SPECS = tuple(s for s in SENSOR_PARAMETERS if s.modalities != SENSOR_MODALITIES)
 
 
@@ -274,6 +349,7 @@ def parse_node_config(get: Getter, default_bundle: Path) -> NodeConfig:
     top_k = int(get("top_k"))
     if top_k < 1:
         raise ConfigError(f"top_k must be at least 1, got {top_k}")
+    check_limits("top_k", top_k)
     return NodeConfig(
         bundle=bundle or default_bundle,
         # Checked by the runtime when the model loads (it knows what this machine can run).
@@ -373,6 +449,15 @@ def _positive(get: Getter, key: str, where: str = "") -> float:
         raise ConfigError(f"{name} must be a number, got {value!r}") from None
     if not math.isfinite(number) or number <= 0:
         raise ConfigError(f"{name} must be a positive number, got {value!r}")
+    return check_limits(key, number, name)
+
+
+def check_limits(key: str, number: float, name: str = "") -> float:
+    """``number`` if it lies in the limits of parameter ``key``; ConfigError naming them."""
+    limits = _LIMITS.get(key)
+    if limits is not None and not limits[0] <= number <= limits[1]:
+        low, high = limits
+        raise ConfigError(f"{name or key} must lie in [{low}, {high}], got {number}")
     return number
 
 
@@ -401,4 +486,5 @@ def _option_value(spec: ParamSpec, value: Any, where: str) -> Any:
         raise ConfigError(f"{name} must be a whole number, got {value!r}")
     if spec.bound == "positive" and number <= 0:
         raise ConfigError(f"{name} must be positive, got {value!r}")
+    check_limits(spec.name, number, name)
     return int(number) if spec.kind == "int" else number

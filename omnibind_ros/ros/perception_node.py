@@ -328,6 +328,8 @@ class PerceptionNode(Node):
             self._labels_pub.publish(outputs.classification_msg(result, self._fuser.labels, header))
         if self._config.overlay_enabled:
             self._publish_overlay(result)
+        label, score = result.top_k[0]
+        self.get_logger().debug(f"scene {label} {score:.2f} from {', '.join(result.modalities)}")
 
     def _on_hotplug_tick(self) -> None:
         self._sensors.poll_publishers()

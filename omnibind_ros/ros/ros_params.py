@@ -6,8 +6,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from rcl_interfaces.msg import ParameterDescriptor, ParameterType
-from rclpy.exceptions import InvalidParameterTypeException, ParameterUninitializedException
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, ParameterType
+from rclpy.exceptions import (
+    InvalidParameterTypeException,
+    InvalidParameterValueException,
+    ParameterUninitializedException,
+)
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -32,34 +36,51 @@ _TYPES = {
 
 
 def declare(node: Node, name: str, spec: ParamSpec, read_only: bool = False) -> None:
-    """Declare ``name`` (a YAML or launch override wins over the spec's default).
+    """Declare ``name`` (a YAML or launch override wins over the spec's default), with its
+    range when the spec has limits (`ros2 param describe` shows it).
 
-    Raises ConfigError when the override has the wrong type (``16000.0`` for an integer).
+    Raises ConfigError when the override has the wrong type (``16000.0`` for an integer) or
+    lies outside the range (rclpy refuses it), naming what the parameter must be.
     """
     if node.has_parameter(name):
         return
+    descriptor = _descriptor(spec, read_only)
     try:
-        _declare(node, name, spec, read_only)
+        if spec.kind == "float":
+            node.declare_parameter(name, float(spec.default), descriptor)
+        elif spec.kind == "string_array" and not spec.default:
+            # An empty list has no type in rclpy: declare the type, uninitialised.
+            node.declare_parameter(name, Parameter.Type.STRING_ARRAY, descriptor)
+        else:
+            node.declare_parameter(name, spec.default, descriptor)
     except InvalidParameterTypeException as err:
         raise ConfigError(_type_problem(name, spec, err)) from None
+    except InvalidParameterValueException as err:
+        # rclpy's message reads "... out of range Min: a, Max: b, value: <given>: <name>".
+        given = str(err).rpartition("value: ")[2].partition(":")[0]
+        low, high = spec.limits or ("?", "?")
+        raise ConfigError(f"{name} must lie in [{low}, {high}], got {given}") from None
 
 
-def _declare(node: Node, name: str, spec: ParamSpec, read_only: bool) -> None:
+def _descriptor(spec: ParamSpec, read_only: bool) -> ParameterDescriptor:
     if spec.kind == "float":
         # YAML `rate_hz: 5` is an int; accept it and let params.py check the number.
         descriptor = ParameterDescriptor(
             description=spec.description, dynamic_typing=True, read_only=read_only
         )
-        node.declare_parameter(name, float(spec.default), descriptor)
-        return
-    descriptor = ParameterDescriptor(
-        description=spec.description, type=_TYPES[spec.kind], read_only=read_only
-    )
-    if spec.kind == "string_array" and not spec.default:
-        # An empty list has no type in rclpy: declare the type, uninitialised.
-        node.declare_parameter(name, Parameter.Type.STRING_ARRAY, descriptor)
     else:
-        node.declare_parameter(name, spec.default, descriptor)
+        descriptor = ParameterDescriptor(
+            description=spec.description, type=_TYPES[spec.kind], read_only=read_only
+        )
+    if spec.limits is not None:
+        low, high = spec.limits
+        if spec.kind == "int":
+            descriptor.integer_range = [IntegerRange(from_value=low, to_value=high, step=1)]
+        else:
+            descriptor.floating_point_range = [
+                FloatingPointRange(from_value=float(low), to_value=float(high), step=0.0)
+            ]
+    return descriptor
 
 
 def _type_problem(name: str, spec: ParamSpec, err: InvalidParameterTypeException) -> str:
