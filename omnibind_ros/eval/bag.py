@@ -68,8 +68,8 @@ class Bag:
             self._source = _McapStreamSource(self._files[0], _reason(err))
         self.summary = self._source.summary
         self.summary.files = self._files
-        if not self.summary.topics:
-            raise EvalError(f"{self.path}: the bag holds no topics")
+        if not self.summary.message_count:
+            raise EvalError(f"{self.path}: the bag holds no messages")
 
     def messages(self, topics: set[str]) -> Iterator[BagMessage]:
         """Messages of ``topics`` in recorded order; stops quietly where a cut file ends."""

@@ -81,7 +81,8 @@ def model_outcome(
     hotplug: Sequence[dict[str, Any]] = (),
     sensors: Sequence[dict[str, Any]] = (),
 ) -> ModelOutcome:
-    scored = score_scenes(scenes, truth, inputs.bag.summary.start_ns, settle_s)
+    summary = inputs.bag.summary
+    scored = score_scenes(scenes, truth, summary.start_ns, summary.end_ns, settle_s)
     metrics = summarize(scored, inputs.settings.node.top_k)
     return ModelOutcome(name, scored, metrics, list(hotplug), list(sensors))
 

@@ -202,6 +202,8 @@ def _markdown(
         "- A *scene* is one ~/scene message: the node fuses the active sensors' newest "
         "embeddings at rate_hz. Its truth is the label in force at the scene's stamp (the "
         "newest fused sample).",
+        "- Scenes published after the bag's last message (the node repeating its last "
+        "embeddings until they go stale) are shown but not judged.",
         f"- *Settled* scenes are at least {run.settle_s:g} s after a truth change: right after "
         "one the fusion window and the audio clip still hold the scene before.",
         "- *Latency* is the age of the newest fused sample when the scene is published. "
@@ -223,7 +225,7 @@ def _model_section(
     title = f"## Model `{model.name}`" if several else f"## Results (model `{model.name}`)"
     lines = [title, ""]
     lines += _table(
-        ["scenes published", "scored", "accuracy", f"settled (≥ {run.settle_s:g} s)"],
+        ["scenes published", "judged", "accuracy", f"settled (≥ {run.settle_s:g} s)"],
         [[m["scenes"], m["judged"], _pct(m["accuracy"]),
           f"{_pct(m['settled']['accuracy'])} of {m['settled']['scenes']}"]],
     )  # fmt: skip

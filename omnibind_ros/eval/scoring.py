@@ -44,25 +44,33 @@ def scene_stamp_ns(scene: dict[str, Any]) -> int:
 
 
 def score_scenes(
-    scenes: Sequence[dict[str, Any]], truth: Truth | None, start_ns: int, settle_s: float
+    scenes: Sequence[dict[str, Any]],
+    truth: Truth | None,
+    start_ns: int,
+    end_ns: int,
+    settle_s: float,
 ) -> list[ScoredScene]:
+    """Scenes published after the bag's last message are kept but not judged: the node is
+    only repeating its last embeddings until they go stale, and nothing recorded says what
+    was there."""
     scored = []
     for scene in scenes:
         stamp = scene_stamp_ns(scene)
-        label = truth.label_at(stamp) if truth else None
+        published = int(scene.get("published_ns", stamp))
+        label = truth.label_at(stamp) if truth and published <= end_ns else None
         change = truth.last_change_before(stamp) if truth else None
         sensors = scene.get("sensors", {})
         scored.append(
             ScoredScene(
                 t_s=(stamp - start_ns) / 1e9,
-                published_s=(int(scene.get("published_ns", stamp)) - start_ns) / 1e9,
+                published_s=(published - start_ns) / 1e9,
                 stamp_ns=stamp,
                 modalities=tuple(sorted(scene["modalities"])),
                 sensors={name: s["label"] for name, s in sensors.items()},
                 sensor_modality={name: s["modality"] for name, s in sensors.items()},
                 top=[x["label"] for x in scene["labels"]],
                 truth=label,
-                settled=change is not None and (stamp - change) / 1e9 >= settle_s,
+                settled=label is not None and (stamp - change) / 1e9 >= settle_s,
                 latency_ms=float(scene["latency_ms"]),
                 compute_ms=scene.get("compute_ms"),
             )
