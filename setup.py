@@ -33,6 +33,7 @@ setup(
             "omnibind = omnibind_ros.cli:main",
             "perception_node = omnibind_ros.ros.perception_node:main",
             "sim_sensors = omnibind_ros.ros.sim_sensors_node:main",
+            "replay_evaluator = omnibind_ros.eval.evaluator_node:main",
         ],
     },
 )

@@ -18,6 +18,7 @@ from omnibind_ros import __version__
 SUBCOMMANDS: dict[str, str] = {
     "bench": "omnibind_ros.bench_cli",
     "demo": "omnibind_ros.ros.demo_cli",
+    "eval": "omnibind_ros.eval.cli",
     "dataset": "training.dataset_cli",
     "export": "omnibind_ros.runtime.export_cli",
     "info": "omnibind_ros.core.info_cli",
@@ -29,7 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omnibind",
-        description="OmniBind multi-sensor perception: demo, training, export, benchmarks.",
+        description="OmniBind multi-sensor perception: demo, evaluation, training, export, bench.",
     )
     parser.add_argument("--version", action="version", version=f"omnibind_ros {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from omnibind_ros.pipeline.arrival import ArrivalFusion
+from omnibind_ros.pipeline.hotplug import HotplugTracker, Transition
 from omnibind_ros.pipeline.inference import EncoderWorker, ErrorReporter, SceneFuser, SceneResult
 from omnibind_ros.pipeline.params import FUSION_MODES, SensorConfig
 from omnibind_ros.pipeline.slots import RateEstimator, SensorSlot, SlotRegistry, SlotView
@@ -70,6 +71,7 @@ class PerceptionPipeline:
         )
         self.fusion_window = fusion_window
         self.scene_rate = RateEstimator()
+        self._hotplug = HotplugTracker()
         self._max_encode_hz = dict(max_encode_hz)
         audio = model.config.encoders.get("audio")
         self._audio_clip_seconds = audio_clip_seconds(audio.preprocess if audio else None)
@@ -103,6 +105,17 @@ class PerceptionPipeline:
 
     def views(self) -> list[SlotView]:
         return self.registry.views(self.clock())
+
+    def plug_transitions(self) -> list[Transition]:
+        """Slots that became active or inactive since the last call, each reported once. An
+        unplugged slot drops its buffered data: a returning sensor starts fresh, not with old
+        audio."""
+        transitions = self._hotplug.update(self.views())
+        for transition in transitions:
+            slot = self.registry.get(transition.slot)
+            if not transition.plugged and slot is not None:
+                slot.reset_stream()
+        return transitions
 
     # -- samples, encoding, fusion ------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 from omnibind_ros.core.model import OmniBindModel
 from omnibind_ros.paths import default_bundle_path
-from omnibind_ros.pipeline.hotplug import HotplugTracker, discover
+from omnibind_ros.pipeline.hotplug import discover
 from omnibind_ros.pipeline.inference import SceneResult
 from omnibind_ros.pipeline.params import (
     NODE_PARAMETERS,
@@ -117,7 +117,6 @@ class PerceptionNode(Node):
         self._declaring = False  # our own declarations re-enter the parameter callbacks
         self._waiting_sensors: set[str] = set()
         self._discovered_topics: set[str] = set()
-        self._hotplug = HotplugTracker()
         self._diagnostics = DiagnosticsReporter(self.get_fully_qualified_name())
 
         self._fusion_group = MutuallyExclusiveCallbackGroup()
@@ -333,11 +332,8 @@ class PerceptionNode(Node):
 
     def _on_hotplug_tick(self) -> None:
         self._sensors.poll_publishers()
-        for transition in self._hotplug.update(self._pipeline.views()):
+        for transition in self._pipeline.plug_transitions():
             self.get_logger().info(transition.describe())
-            slot = self._pipeline.registry.get(transition.slot)
-            if not transition.plugged and slot is not None:
-                slot.reset_stream()  # a returning sensor starts fresh, not with old audio
 
     def _on_diagnostics_tick(self) -> None:
         pipeline = self._pipeline

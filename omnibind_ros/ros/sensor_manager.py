@@ -7,7 +7,7 @@ wins); a bad message is counted on the slot, logged throttled per sensor, and dr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,35 @@ from omnibind_ros.ros.qos import qos_profile
 def build_converter(config: SensorConfig) -> Converter:
     """The slot's message conversion; raises ConfigError for a bad type/option combination."""
     return converter_for(config.modality, config.msg_type)(dict(config.options), topic=config.topic)
+
+
+def offer_message(
+    msg: Any,
+    converter: Converter,
+    targets: Sequence[tuple[PerceptionPipeline, SensorSlot]],
+    now_ns: Callable[[], int],
+) -> str:
+    """Convert ``msg`` once and offer the sample to each (pipeline, slot); a message that
+    cannot be converted is counted on the slots instead. Returns the problem ('' if none).
+
+    The node calls this from its subscription callbacks, offline evaluation for each message
+    of a bag (several pipelines: several models side by side)."""
+    try:
+        sample = converter.to_sample(msg)
+        # An unset header stamp would put the sample outside every fusion window.
+        stamp_ns = converter.stamp_ns(msg) or now_ns()
+        frame_id = converter.frame_id(msg)
+        for pipeline, slot in targets:  # a stream refusing the sample is a bad message too
+            pipeline.offer(slot, sample, stamp_ns, frame_id)
+    except (OmniBindError, ValueError) as err:
+        problem, counted = f"bad message dropped: {err}", str(err)
+    except Exception as err:  # a converter bug must not take the node down
+        problem, counted = f"conversion failed: {err!r}", f"{type(err).__name__}: {err}"
+    else:
+        return ""
+    for pipeline, slot in targets:
+        pipeline.count_bad(slot, counted)
+    return problem
 
 
 @dataclass
@@ -105,17 +134,12 @@ class SensorManager:
         pipeline = self._pipeline
 
         def on_message(msg: Any) -> None:
-            try:
-                sample = converter.to_sample(msg)
-                # An unset header stamp would put the sample outside every fusion window.
-                stamp_ns = converter.stamp_ns(msg) or clock.now().nanoseconds
-                pipeline.offer(slot, sample, stamp_ns, converter.frame_id(msg))
-            except (OmniBindError, ValueError) as err:
-                pipeline.count_bad(slot, str(err))
-                self.warn_throttled(slot.name, f"sensor '{slot.name}': bad message dropped: {err}")
-            except Exception as err:  # a converter bug must not take the node down
-                pipeline.count_bad(slot, f"{type(err).__name__}: {err}")
-                self.warn_throttled(slot.name, f"sensor '{slot.name}': conversion failed: {err!r}")
+            problem = offer_message(msg, converter, [(pipeline, slot)], clock_ns)
+            if problem:
+                self.warn_throttled(slot.name, f"sensor '{slot.name}': {problem}")
+
+        def clock_ns() -> int:
+            return clock.now().nanoseconds
 
         return on_message
 
