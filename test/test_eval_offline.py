@@ -109,7 +109,7 @@ def run_directly(model, settings) -> tuple[list[dict], list[tuple[int, str]]]:
             continue  # not publishable, so not in the bag either
         run_ticks_until(sample.stamp_ns)
         now[0] = last = sample.stamp_ns
-        topic = sensor_topic(spec)
+        topic = resolve_topic(sensor_topic(spec))
         converter = converters[topic]
         stamp = converter.stamp_ns(msg) or now[0]
         pipeline.offer(slots[topic], converter.to_sample(msg), stamp, converter.frame_id(msg))

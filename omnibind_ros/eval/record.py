@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from omnibind_ros.core.errors import OmniBindError
 from omnibind_ros.eval.errors import EvalError
-from omnibind_ros.eval.topics import TRUTH_TYPE
+from omnibind_ros.eval.topics import TRUTH_TYPE, resolve_topic
 from omnibind_ros.ros.sim_sensors_node import (
     GROUND_TRUTH_TOPIC,
     WRITERS,
@@ -94,7 +94,11 @@ def record_bag(
     for spec in schedule.sensors:
         msg_type = _type_name(WRITERS[spec.modality][1])
         connections[spec.name] = writer.add_connection(
-            sensor_topic(spec), msg_type, typestore=typestore, offered_qos_profiles=[SENSOR_QOS]
+            # As the simulated sensors publish them from the root namespace.
+            resolve_topic(sensor_topic(spec)),
+            msg_type,
+            typestore=typestore,
+            offered_qos_profiles=[SENSOR_QOS],
         )
     truth = writer.add_connection(
         GROUND_TRUTH_TOPIC, TRUTH_TYPE, typestore=typestore, offered_qos_profiles=[TRUTH_QOS]
