@@ -42,6 +42,7 @@ class EncoderWorker:
         self._clock = clock
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
+        self._paused = threading.Event()
         self._thread = threading.Thread(target=self._run, name="omnibind-encoder", daemon=True)
         self.encode_seconds: list[float] = []  # recent encode durations, for diagnostics
 
@@ -56,6 +57,18 @@ class EncoderWorker:
 
     def wake(self) -> None:
         self._wakeup.set()
+
+    def pause(self, paused: bool) -> None:
+        """While paused, new samples wait in their slots unencoded (latest wins, as ever)."""
+        if paused:
+            self._paused.set()
+        else:
+            self._paused.clear()
+            self._wakeup.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
 
     @property
     def running(self) -> bool:
@@ -92,6 +105,9 @@ class EncoderWorker:
     def _run(self) -> None:
         while not self._stopping.is_set():
             self._wakeup.clear()
+            if self._paused.is_set():
+                self._wakeup.wait(timeout=1.0)
+                continue
             self.run_once()
             wait = self._seconds_until_due()
             # Data may be pending but not assemblable yet (a filling audio clip): nap, re-check.

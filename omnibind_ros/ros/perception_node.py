@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -120,6 +121,7 @@ class PerceptionNode(Node):
 
         self._periodic: dict[str, Timer] = {}
         self._start_timers()
+        pipeline.worker.pause(not self._config.enabled)
         pipeline.worker.start()
         self._log_info(
             f"ready: {len(self._model.labels)} labels, model modalities "
@@ -274,6 +276,9 @@ class PerceptionNode(Node):
             self._fuser.set_labels(self._config.labels)
             self._publish_label_info()
             self.get_logger().info(f"labels now: {', '.join(self._config.labels)}")
+        if self._config.enabled != old.enabled:
+            self._pipeline.worker.pause(not self._config.enabled)
+            self.get_logger().info("resumed" if self._config.enabled else "paused (enabled: false)")
         self._fuser.top_k = self._config.top_k
         self._pipeline.fusion_window = self._config.fusion_window
         if self._config.max_encode_hz != old.max_encode_hz:
@@ -288,6 +293,8 @@ class PerceptionNode(Node):
     # -- timers -------------------------------------------------------------------------------
 
     def _on_fusion_tick(self) -> None:
+        if not self._config.enabled:
+            return
         try:
             result = self._pipeline.fuse()
         except Exception as err:  # a fusion bug must not stop the labels for good
@@ -327,6 +334,8 @@ class PerceptionNode(Node):
                 pipeline.worker.running,
             )
         )
+        if not self._config.enabled:
+            statuses[-1] = replace(statuses[-1], message="paused: enabled is false")
         self._diag_pub.publish(diagnostic_array(statuses, self.get_clock().now().to_msg()))
 
     def _on_discovery_tick(self) -> None:
