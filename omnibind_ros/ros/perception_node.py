@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
