@@ -72,8 +72,10 @@ def test_foxglove_layout_shows_overlay_scene_and_diagnostics(published_topics) -
     layout = json.loads((ROOT / "config" / "foxglove_layout.json").read_text())
     panels = layout["configById"]
 
-    def leaves(tree):
-        return [tree] if isinstance(tree, str) else [*leaves(tree["first"]), *leaves(tree["second"])]
+    def leaves(tree) -> list[str]:
+        if isinstance(tree, str):
+            return [tree]
+        return [*leaves(tree["first"]), *leaves(tree["second"])]
 
     assert sorted(leaves(layout["layout"])) == sorted(panels)
     topics = {
