@@ -68,6 +68,12 @@ def test_colcon_install_holds_the_default_model_once(colcon_prefix: Path) -> Non
     assert [p.parent.name for p in models] == ["models"] and "site-packages" in str(models[0])
 
 
+def test_the_install_is_pure_python_for_any_architecture(colcon_prefix: Path) -> None:
+    compiled = [p for p in colcon_prefix.rglob("*") if p.suffix in (".so", ".pyd", ".dylib")]
+    assert compiled == []
+    assert "platform_machine" not in (ROOT / "setup.py").read_text()
+
+
 def assert_ros2_finds_the_package(prefix: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`ros2 launch`'s and `ros2 run`'s lookups (ros_lookup.py) succeed in ``prefix``."""
     monkeypatch.setenv("AMENT_PREFIX_PATH", str(prefix))
