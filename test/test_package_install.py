@@ -118,6 +118,14 @@ def test_venv_layout_lets_ros2_launch_and_ros2_run_find_the_package(
     assert done.returncode == 0 and "demo" in done.stdout
 
 
+@pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="runs inside the project's venv")
+def test_this_venv_lets_ros2_launch_and_ros2_run_find_the_package(monkeypatch) -> None:
+    launch = Path(sys.prefix, "share", PKG, "launch")
+    if launch.is_symlink() or not Path(sys.prefix, "lib", PKG).is_dir():
+        pytest.skip("this venv predates tools/layout_prefix.py: re-run `make venv`")
+    assert_ros2_finds_the_package(Path(sys.prefix), monkeypatch)
+
+
 def test_a_directory_link_layout_is_one_ros2_launch_cannot_walk(
     venv_prefix: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
