@@ -17,7 +17,12 @@ from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
 
-from omnibind_ros.ros.launch_support import BOOL_CHOICES, LOG_LEVELS, as_bool, log_level_arguments
+from omnibind_ros.ros.launch_support import (
+    as_bool,
+    log_level_argument,
+    log_level_arguments,
+    use_sim_time_argument,
+)
 
 PACKAGE = "omnibind_ros"
 SIM_NODE_NAME = "omnibind_sim_sensors"
@@ -36,21 +41,11 @@ def generate_launch_description() -> LaunchDescription:
             DeclareLaunchArgument(
                 "namespace", default_value="", description="both nodes' namespace"
             ),
-            DeclareLaunchArgument(
-                "use_sim_time",
-                default_value="false",
-                choices=list(BOOL_CHOICES),
-                description="follow /clock (the simulated sensors stamp with the wall clock)",
-            ),
+            use_sim_time_argument(),
             DeclareLaunchArgument(
                 "model_bundle", default_value="", description="model bundle; empty = default"
             ),
-            DeclareLaunchArgument(
-                "log_level",
-                default_value="info",
-                choices=list(LOG_LEVELS),
-                description="log level of both nodes' loggers",
-            ),
+            log_level_argument("log level of both nodes' loggers"),
             # Set before either node starts: the simulated camera and lidar publish large messages.
             *(SetEnvironmentVariable(name, profile) for name in PROFILE_ENV_VARS),
             Node(

@@ -18,12 +18,13 @@ from launch_ros.substitutions import FindPackageShare
 
 from omnibind_ros.ros.launch_support import (
     BACKENDS,
-    BOOL_CHOICES,
     DEVICES,
-    LOG_LEVELS,
     as_bool,
+    choice_argument,
     given,
+    log_level_argument,
     log_level_arguments,
+    use_sim_time_argument,
 )
 
 PACKAGE = "omnibind_ros"
@@ -50,33 +51,13 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
         DeclareLaunchArgument(
             "namespace", default_value="", description="node namespace (relative topics too)"
         ),
-        DeclareLaunchArgument(
-            "use_sim_time",
-            default_value="false",
-            choices=list(BOOL_CHOICES),
-            description="follow /clock (bag replay)",
-        ),
+        use_sim_time_argument(),
         DeclareLaunchArgument(
             "model_bundle", default_value="", description="model bundle; empty = from config"
         ),
-        DeclareLaunchArgument(
-            "backend",
-            default_value="",
-            choices=list(BACKENDS),
-            description="inference backend; empty = from config",
-        ),
-        DeclareLaunchArgument(
-            "device",
-            default_value="",
-            choices=list(DEVICES),
-            description="cpu, cuda or cuda:N; empty = from config",
-        ),
-        DeclareLaunchArgument(
-            "log_level",
-            default_value="info",
-            choices=list(LOG_LEVELS),
-            description="log level of the node's logger (other loggers keep theirs)",
-        ),
+        choice_argument("backend", "", BACKENDS, "inference backend; empty = from config"),
+        choice_argument("device", "", DEVICES, "cpu, cuda or cuda:N; empty = from config"),
+        log_level_argument("log level of the node's logger (other loggers keep theirs)"),
         DeclareLaunchArgument(
             "dds_profile",
             default_value=PathJoinSubstitution([share, "config", "fastdds_large_messages.xml"]),

@@ -8,14 +8,16 @@ when the bag has finished.
 
 The same report as `omnibind eval` (offline), so the two can be compared. For bags of
 `omnibind sim record`, add extra_config:=<share>/config/demo.yaml (the simulated robot).
+The perception node's parameter files apply inside a scoped group, so the evaluator gets only
+its own parameters; both nodes are plain Nodes (`ros2 launch --print` shows them).
 """
 
-from launch import LaunchContext, LaunchDescription
+from launch import LaunchDescription
 from launch.actions import (
     DeclareLaunchArgument,
     EmitEvent,
     ExecuteProcess,
-    OpaqueFunction,
+    GroupAction,
     RegisterEventHandler,
     SetEnvironmentVariable,
     TimerAction,
@@ -23,10 +25,20 @@ from launch.actions import (
 from launch.event_handlers import OnProcessExit
 from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node
+from launch_ros.actions import Node, SetParameter, SetParametersFromFile
 from launch_ros.substitutions import FindPackageShare
 
+from omnibind_ros.ros.launch_support import (
+    BACKENDS,
+    DEVICES,
+    choice_argument,
+    given,
+    log_level_argument,
+    log_level_arguments,
+)
+
 PACKAGE = "omnibind_ros"
+NODE_NAME = "omnibind"
 # launch argument -> perception node parameter it overrides when not empty
 OVERRIDES = {"model_bundle": "model.bundle", "backend": "backend", "device": "device"}
 # Fast DDS 2.x (Humble, Jazzy) reads the first, 3.x the second; bag play needs it as well.
@@ -49,6 +61,7 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
         DeclareLaunchArgument(
             "extra_config", default_value="", description="second parameter file (overrides)"
         ),
+        DeclareLaunchArgument("namespace", default_value="", description="namespace of both nodes"),
         DeclareLaunchArgument(
             "truth_topic", default_value="/omnibind/ground_truth", description="label topic"
         ),
@@ -56,8 +69,9 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
             "annotations", default_value="", description="CSV/YAML truth instead of the topic"
         ),
         DeclareLaunchArgument("model_bundle", default_value="", description="empty = config"),
-        DeclareLaunchArgument("backend", default_value="", description="empty = config"),
-        DeclareLaunchArgument("device", default_value="", description="empty = config"),
+        choice_argument("backend", "", BACKENDS, "inference backend; empty = from config"),
+        choice_argument("device", "", DEVICES, "cpu, cuda or cuda:N; empty = from config"),
+        log_level_argument("log level of the perception node's logger"),
         DeclareLaunchArgument(
             "startup_s",
             default_value="10.0",
@@ -71,39 +85,59 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
     ]
 
 
-def nodes_and_player(context: LaunchContext) -> list:
-    value = {name: LaunchConfiguration(name).perform(context) for name in (
-        "bag", "report_dir", "rate", "config", "extra_config", "truth_topic", "annotations",
-        "startup_s", *OVERRIDES)}  # fmt: skip
-    files = [f for f in (value["config"], value["extra_config"]) if f]
-    overrides = {param: value[arg] for arg, param in OVERRIDES.items() if value[arg]}
-    perception = Node(
+def perception_group() -> GroupAction:
+    """The perception node with its parameter files and overrides, scoped to it (last wins)."""
+    overrides = [
+        SetParameter(parameter, LaunchConfiguration(argument), condition=given(argument))
+        for argument, parameter in OVERRIDES.items()
+    ]
+    node = Node(
         package=PACKAGE,
         executable="perception_node",
-        name="omnibind",
-        parameters=[*files, {"use_sim_time": True, **overrides}],
+        name=NODE_NAME,
+        namespace=LaunchConfiguration("namespace"),
+        parameters=[{"use_sim_time": True}],
+        ros_arguments=log_level_arguments(NODE_NAME),
         output="screen",
+        emulate_tty=True,
     )
-    evaluator = Node(
+    files = [
+        SetParametersFromFile(LaunchConfiguration("config")),
+        SetParametersFromFile(LaunchConfiguration("extra_config"), condition=given("extra_config")),
+    ]
+    return GroupAction([*files, *overrides, node], scoped=True)
+
+
+def evaluator_node() -> Node:
+    return Node(
         package=PACKAGE,
         executable="replay_evaluator",
         name="omnibind_replay_evaluator",
+        namespace=LaunchConfiguration("namespace"),
         parameters=[
             {
                 "use_sim_time": True,
-                "bag": value["bag"],
-                "report_dir": value["report_dir"],
-                "config": files,
-                "truth_topic": value["truth_topic"],
-                "annotations": value["annotations"],
+                "bag": LaunchConfiguration("bag"),
+                "report_dir": LaunchConfiguration("report_dir"),
+                # An empty extra_config is skipped by the evaluator.
+                "config": [LaunchConfiguration("config"), LaunchConfiguration("extra_config")],
+                "truth_topic": LaunchConfiguration("truth_topic"),
+                "annotations": LaunchConfiguration("annotations"),
             }
         ],
         output="screen",
     )
+
+
+def generate_launch_description() -> LaunchDescription:
+    profile = LaunchConfiguration("dds_profile")
     play = ExecuteProcess(
-        cmd=["ros2", "bag", "play", value["bag"], "--clock", "--rate", value["rate"]],
+        cmd=[
+            "ros2", "bag", "play", LaunchConfiguration("bag"), "--clock",
+            "--rate", LaunchConfiguration("rate"),
+        ],
         output="screen",
-    )
+    )  # fmt: skip
     # The bag finished: give the last scenes a moment, then stop everything (the evaluator
     # writes its report as it stops).
     finish = RegisterEventHandler(
@@ -114,20 +148,13 @@ def nodes_and_player(context: LaunchContext) -> list:
             ],
         )
     )
-    return [
-        perception,
-        evaluator,
-        finish,
-        TimerAction(period=float(value["startup_s"]), actions=[play]),
-    ]
-
-
-def generate_launch_description() -> LaunchDescription:
-    profile = LaunchConfiguration("dds_profile")
     return LaunchDescription(
         [
             *launch_arguments(),
             *(SetEnvironmentVariable(name, profile) for name in PROFILE_ENV_VARS),
-            OpaqueFunction(function=nodes_and_player),
+            perception_group(),
+            evaluator_node(),
+            finish,
+            TimerAction(period=LaunchConfiguration("startup_s"), actions=[play]),
         ]
     )

@@ -148,12 +148,17 @@ def test_launch_files_set_the_large_message_dds_profile() -> None:
         assert "fastdds_large_messages.xml" in strings, path.name
 
 
-def declared_arguments(path: Path) -> dict[str, set[str]]:
-    """Launch argument name -> keywords of its DeclareLaunchArgument call."""
+def declared_arguments(path: Path) -> dict[str, bool]:
+    """Launch argument name -> whether it is declared with choices."""
     declared = {}
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "DeclareLaunchArgument":
-            declared[node.args[0].value] = {k.arg for k in node.keywords}
+        name = getattr(node.func, "id", "") if isinstance(node, ast.Call) else ""
+        if name == "DeclareLaunchArgument":
+            declared[node.args[0].value] = any(k.arg == "choices" for k in node.keywords)
+        elif name == "choice_argument":
+            declared[node.args[0].value] = True
+        elif name in ("use_sim_time_argument", "log_level_argument"):
+            declared[name.removesuffix("_argument")] = True
     return declared
 
 
@@ -171,20 +176,22 @@ def test_perception_launch_declares_the_documented_arguments_with_choices() -> N
                 "device", "log_level", "dds_profile"}  # fmt: skip
     assert set(declared) == expected
     for argument in ("use_sim_time", "backend", "device", "log_level"):
-        assert "choices" in declared[argument], argument
+        assert declared[argument], argument
 
 
 def test_demo_launch_declares_namespace_and_sim_time() -> None:
     declared = declared_arguments(ROOT / "launch" / "demo.launch.py")
     assert {"namespace", "use_sim_time", "seed", "model_bundle", "log_level"} <= set(declared)
-    assert "choices" in declared["use_sim_time"] and "choices" in declared["log_level"]
+    assert declared["use_sim_time"] and declared["log_level"]
 
 
 @pytest.mark.parametrize("path", LAUNCH_FILES, ids=lambda p: p.name)
 def test_launch_files_start_plain_nodes_and_parse_booleans_with_launch_support(path) -> None:
     names = called_names(path)
     assert "Node" in names and "OpaqueFunction" not in names  # `ros2 launch --print` shows it
-    assert "as_bool" in names and "log_level_arguments" in names
+    assert "log_level_arguments" in names
+    if "use_sim_time_argument" in names:
+        assert "as_bool" in names
     assert '== "true"' not in path.read_text()
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import jsonschema
 import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
@@ -20,6 +24,10 @@ from omnibind_ros.ros.diagnostics import ERROR, OK, STALE, WARN, DiagnosticsRepo
 from omnibind_ros.ros.perception_node import PerceptionNode
 
 pytestmark = pytest.mark.ros
+
+SCENE_SCHEMA = json.loads(
+    (Path(__file__).resolve().parent.parent / "config" / "scene.schema.json").read_text()
+)
 
 RESULT = SceneResult(
     stamp_ns=2_000_000_000,
@@ -49,6 +57,15 @@ def test_scene_json_carries_stamp_labels_modalities_sensors_and_latency() -> Non
     assert scene["sensors"]["mic"]["frame_id"] == ""  # audio arrays carry no header
     assert scene["latency_ms"] == pytest.approx(50.0)
     assert scene["oldest_sample_ms"] == pytest.approx(150.0)
+
+
+def test_scene_schema_is_valid_and_refuses_a_scene_missing_its_labels() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCENE_SCHEMA)
+    scene = outputs.scene_dict(RESULT, now_ns=2_050_000_000, frame_id="base_link")
+    jsonschema.validate(scene, SCENE_SCHEMA)
+    del scene["labels"]
+    with pytest.raises(jsonschema.ValidationError, match="'labels' is a required property"):
+        jsonschema.validate(scene, SCENE_SCHEMA)
 
 
 def test_a_scene_rests_on_the_frame_of_its_newest_framed_sample() -> None:
@@ -144,6 +161,8 @@ def test_scene_topic_publishes_the_documented_json(scenes) -> None:
     assert len(scene["labels"]) == 3
     assert set(scene["sensors"]) == {"front", "heat"}
     assert 0 <= scene["latency_ms"] < 5000
+    for received in scenes.items()[-20:]:
+        jsonschema.validate(received[1], SCENE_SCHEMA)  # config/scene.schema.json
 
 
 def test_diagnostics_has_a_status_per_sensor_and_one_for_the_node(ros, scenes) -> None:

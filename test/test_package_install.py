@@ -55,7 +55,7 @@ def test_colcon_install_puts_launch_and_config_files_in_share(colcon_prefix: Pat
     share = colcon_prefix / "share" / PKG
     for launch_file in (ROOT / "launch").glob("*.launch.py"):
         assert (share / "launch" / launch_file.name).is_file(), launch_file.name
-    for config_file in (ROOT / "config").glob("*.yaml"):
+    for config_file in (ROOT / "config").iterdir():
         assert (share / "config" / config_file.name).is_file(), config_file.name
 
 
@@ -66,6 +66,12 @@ def test_colcon_install_puts_executables_where_ros2_run_looks(colcon_prefix: Pat
 def test_colcon_install_holds_the_default_model_once(colcon_prefix: Path) -> None:
     models = [p for p in colcon_prefix.rglob("*.omnibind")]
     assert [p.parent.name for p in models] == ["models"] and "site-packages" in str(models[0])
+
+
+def test_the_install_is_pure_python_for_any_architecture(colcon_prefix: Path) -> None:
+    compiled = [p for p in colcon_prefix.rglob("*") if p.suffix in (".so", ".pyd", ".dylib")]
+    assert compiled == []
+    assert "platform_machine" not in (ROOT / "setup.py").read_text()
 
 
 def assert_ros2_finds_the_package(prefix: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,6 +116,14 @@ def test_venv_layout_lets_ros2_launch_and_ros2_run_find_the_package(
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([executable, "--help"], env=env, capture_output=True, text=True)
     assert done.returncode == 0 and "demo" in done.stdout
+
+
+@pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="runs inside the project's venv")
+def test_this_venv_lets_ros2_launch_and_ros2_run_find_the_package(monkeypatch) -> None:
+    launch = Path(sys.prefix, "share", PKG, "launch")
+    if launch.is_symlink() or not Path(sys.prefix, "lib", PKG).is_dir():
+        pytest.skip("this venv predates tools/layout_prefix.py: re-run `make venv`")
+    assert_ros2_finds_the_package(Path(sys.prefix), monkeypatch)
 
 
 def test_a_directory_link_layout_is_one_ros2_launch_cannot_walk(

@@ -1,6 +1,6 @@
 """Raw sample types handed from sensors (ROS conversions, the simulator, files) to the model.
 
-The table in ARCHITECTURE.md is the contract:
+This table is the contract between every producer and the model:
 
 | modality | raw sample                                                        |
 |----------|-------------------------------------------------------------------|

@@ -61,6 +61,7 @@ class EncoderWorker:
         self._changed = threading.Condition()
         self._signals = 0  # bumped by every wake(): a wake between check and wait is not lost
         self._stopping = False
+        self._paused = False
         self._claimed: set[str] = set()  # slots an encoder thread works on now (under _changed)
         self._threads = [
             threading.Thread(target=self._run, name=f"omnibind-encoder-{i}", daemon=True)
@@ -90,6 +91,18 @@ class EncoderWorker:
             self._signals += 1
             self._changed.notify_all()
 
+    def pause(self, paused: bool) -> None:
+        """While paused, new samples wait in their slots unencoded (latest wins, as ever)."""
+        with self._changed:
+            self._paused = paused
+            self._signals += 1
+            self._changed.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        with self._changed:
+            return self._paused
+
     @property
     def running(self) -> bool:
         return any(thread.is_alive() for thread in self._threads)
@@ -106,6 +119,8 @@ class EncoderWorker:
         no two threads encode one sensor at once, and none waits behind another's encoder."""
         now = self._clock()
         with self._changed:
+            if self._paused:
+                return None
             slots = [s for s in self._registry.all() if s.name not in self._claimed]
             waiting = [(since, s) for s in slots if (since := s.pending_since()) is not None]
             for _, slot in sorted(waiting, key=lambda pair: pair[0]):
@@ -146,6 +161,8 @@ class EncoderWorker:
         when its thread releases it)."""
         now = self._clock()
         with self._changed:
+            if self._paused:
+                return None
             slots = [s for s in self._registry.all() if s.name not in self._claimed]
         waits = [w for s in slots if (w := s.next_job_due(now)) is not None]
         return min(waits) if waits else None

@@ -77,6 +77,7 @@ class ParamSpec:
 
 
 NODE_PARAMETERS: tuple[ParamSpec, ...] = (
+    ParamSpec("enabled", "bool", True, "false pauses encoding and publishing; sensors stay"),
     ParamSpec("model.bundle", "string", "", "model bundle file; empty = the shipped default"),
     ParamSpec("model.fp16", "bool", False, "tensorrt: build FP16 engines"),
     ParamSpec("model.cache_dir", "string", "", "ONNX/engine cache; empty = ~/.cache/omnibind_ros"),
@@ -281,6 +282,7 @@ class DiscoveryRule:
 
 @dataclass(frozen=True)
 class NodeConfig:
+    enabled: bool
     bundle: Path
     backend: str
     device: str
@@ -351,6 +353,7 @@ def parse_node_config(get: Getter, default_bundle: Path) -> NodeConfig:
         raise ConfigError(f"top_k must be at least 1, got {top_k}")
     check_limits("top_k", top_k)
     return NodeConfig(
+        enabled=bool(get("enabled")),
         bundle=bundle or default_bundle,
         # Checked by the runtime when the model loads (it knows what this machine can run).
         backend=str(get("backend")).strip(),

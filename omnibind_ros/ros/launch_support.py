@@ -37,6 +37,23 @@ def _expression(expression: str, argument: str, **names: str) -> Any:
     return PythonExpression([before, LaunchConfiguration(argument), after])
 
 
+def choice_argument(name: str, default: str, choices: tuple[str, ...], description: str) -> Any:
+    """A DeclareLaunchArgument that refuses values outside ``choices`` (launch lists them)."""
+    from launch.actions import DeclareLaunchArgument
+
+    return DeclareLaunchArgument(
+        name, default_value=default, choices=list(choices), description=description
+    )
+
+
+def use_sim_time_argument() -> Any:
+    return choice_argument("use_sim_time", "false", BOOL_CHOICES, "follow /clock (bag replay)")
+
+
+def log_level_argument(description: str) -> Any:
+    return choice_argument("log_level", "info", LOG_LEVELS, description)
+
+
 def as_bool(argument: str) -> Any:
     """The launch argument as a bool parameter value; its choices= refuse anything else."""
     from launch_ros.parameter_descriptions import ParameterValue

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
@@ -131,6 +132,7 @@ class PerceptionNode(Node):
 
         self._periodic: dict[str, Timer] = {}
         self._start_timers()
+        pipeline.worker.pause(not self._config.enabled)
         pipeline.worker.start()
         self._log_info(
             f"ready: {len(self._model.labels)} labels, model modalities "
@@ -291,6 +293,9 @@ class PerceptionNode(Node):
             self._fuser.set_labels(self._config.labels)
             self._publish_label_info()
             self.get_logger().info(f"labels now: {', '.join(self._config.labels)}")
+        if self._config.enabled != old.enabled:
+            self._pipeline.worker.pause(not self._config.enabled)
+            self.get_logger().info("resumed" if self._config.enabled else "paused (enabled: false)")
         self._fuser.top_k = self._config.top_k
         self._pipeline.fusion_window = self._config.fusion_window
         if self._config.max_encode_hz != old.max_encode_hz:
@@ -319,7 +324,9 @@ class PerceptionNode(Node):
 
     def _publish_scene(self, result: SceneResult) -> None:
         """~/scene, ~/labels and the overlay for one fused scene (from the fusion timer, or
-        from an encoder thread when fusing on arrival)."""
+        from an encoder thread when fusing on arrival). Paused (``enabled`` false): nothing."""
+        if not self._config.enabled:
+            return
         now_ns = self.get_clock().now().nanoseconds
         self._scene_pub.publish(String(data=outputs.scene_json(result, now_ns, result.frame_id)))
         if self._labels_pub is not None:
@@ -349,6 +356,8 @@ class PerceptionNode(Node):
                 pipeline.worker.running,
             )
         )
+        if not self._config.enabled:
+            statuses[-1] = replace(statuses[-1], message="paused: enabled is false")
         self._diag_pub.publish(diagnostic_array(statuses, self.get_clock().now().to_msg()))
 
     def _on_discovery_tick(self) -> None:

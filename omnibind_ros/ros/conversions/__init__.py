@@ -1,8 +1,10 @@
-"""ROS messages ⇄ the raw samples core takes, for every input in ARCHITECTURE.md's table.
+"""ROS messages ⇄ the raw samples core takes (the contract is in ``core/samples.py``), for
+every message type docs/node.md lists per modality.
 
 Reads are zero-copy views of the message buffers wherever the layout allows; writes copy
-once into the ``array.array`` fields rclpy uses. cv_bridge, sensor_msgs_py, event_camera_py,
-event_camera_msgs and audio_common_msgs are used when installed and never required.
+once into the ``array.array`` fields rclpy uses. sensor_msgs_py, event_camera_py,
+event_camera_msgs and audio_common_msgs are used when installed and never required; images
+never go through cv_bridge (see ``image.py``).
 
 Entry point for the node: ``converter_for(modality, msg_type)(options, topic=...)``.
 """
