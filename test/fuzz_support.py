@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 
 from omnibind_ros.core.errors import ConfigError, InvalidSampleError
 from omnibind_ros.ros.conversions.errors import ConversionError
@@ -41,9 +41,12 @@ def outcome(call: Callable[[], Any]) -> Any | None:
     """``call()``'s result, or None when it raised one of the typed errors (anything else,
     e.g. IndexError or MemoryError, propagates and fails the example)."""
     try:
-        return call()
-    except TYPED_ERRORS:
+        result = call()
+    except TYPED_ERRORS as err:
+        event(f"typed error: {type(err).__name__}")  # --hypothesis-show-statistics
         return None
+    event("sample")
+    return result
 
 
 def peak_rss_mb() -> float:

@@ -27,8 +27,10 @@ def converter(modality: str, msg_type: str = CLOUD, **options):
     return converter_for(modality, msg_type)(options, topic="/t")
 
 
-def one_event_cloud(x: int, y: int, p: int = 1, t: float = 0.0, layout=None) -> PointCloud2:
-    layout = layout or PointLayout(
+def one_event_cloud(x: int, y: int, p: int = 1, t: float = 0.0) -> PointCloud2:
+    """One event in a layout that can hold values no EVENT_DTYPE field can (float64 t,
+    int16 p)."""
+    layout = PointLayout(
         "u16xy_f64t_i16p",
         (
             FieldSpec("x", PointField.UINT16, 0),

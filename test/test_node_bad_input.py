@@ -12,7 +12,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from fixtures_model import untrained_model
 from rclpy.parameter import Parameter
 from ros_harness import JsonRecorder, Repeater, RosHarness, wait_until
-from sensor_messages import MALFORMED, audio_msg, camera_msg
+from sensor_messages import MALFORMED, audio_msg, camera_msg, thermal_all_nan
 from sensor_msgs.msg import Image, PointCloud2
 from std_msgs.msg import Int16MultiArray
 
@@ -118,3 +118,27 @@ def test_malformed_stream_on_every_topic_is_counted_and_the_rest_is_still_fused(
         for publisher in publishers.values():
             ros.helper.destroy_publisher(publisher)
         scenes.close()
+
+
+def test_every_garbage_frame_is_counted_even_when_a_newer_one_supersedes_it(ros, node):
+    # Value checks once ran only on samples that reached the encoder: 20 all-NaN frames sent
+    # faster than thermal is encoded were counted 17 bad.
+    diagnostics = DiagnosticsRecorder(ros)
+    publisher = ros.publisher(Image, "/bad/thermal")
+    try:
+        assert wait_until(lambda: "bad_messages" in diagnostics.sensor("thermal"), 10.0)
+        assert wait_until(lambda: publisher.get_subscription_count() > 0, 10.0)
+        time.sleep(1.0)  # nothing else is sent to the thermal topic now: the count settles
+        before = int(diagnostics.sensor("thermal")["bad_messages"])
+        received = int(diagnostics.sensor("thermal")["received"])
+        for _ in range(20):
+            publisher.publish(thermal_all_nan())
+            time.sleep(0.01)
+
+        def all_arrived() -> bool:
+            return int(diagnostics.sensor("thermal")["received"]) == received + 20
+
+        assert wait_until(all_arrived, 10.0)
+        assert int(diagnostics.sensor("thermal")["bad_messages"]) == before + 20
+    finally:
+        ros.helper.destroy_publisher(publisher)

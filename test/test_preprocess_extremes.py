@@ -57,3 +57,10 @@ def test_an_audio_rate_beyond_any_hardware_is_rejected() -> None:
     sample = AudioSample(np.zeros(16000, np.float32), 2147483647)
     with pytest.raises(InvalidSampleError, match="exceeds 384000 Hz"):
         preprocess("audio", sample)
+
+
+def test_farthest_point_sampling_of_coinciding_points_still_gives_num_points() -> None:
+    # Found by fuzzing: open3d's farthest-point sampling returned 2 of 3 points.
+    cloud = np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+    params = {"num_points": 3, "sampling": "fps", "voxel_size": 0.0}
+    assert preprocess("lidar", cloud, params).shape == (3, 3)

@@ -86,11 +86,14 @@ def _sample(points: o3d.geometry.PointCloud, params: dict) -> np.ndarray:
     """Exactly num_points points, the same ones for the same input."""
     xyz, wanted = np.asarray(points.points), params["num_points"]
     rng = np.random.default_rng(params["seed"])
+    if len(xyz) >= wanted and params["sampling"] == "fps":
+        # Starts from point 0, so it is deterministic. Coinciding points count once, so it
+        # may return fewer than asked: topped up below.
+        xyz = np.asarray(points.farthest_point_down_sample(wanted).points)
+    elif len(xyz) >= wanted:
+        return xyz[rng.choice(len(xyz), wanted, replace=False)]
     if len(xyz) < wanted:
         # Every point once, the rest repeated at random.
         extra = rng.choice(len(xyz), wanted - len(xyz), replace=True)
         return xyz[np.concatenate([np.arange(len(xyz)), extra])]
-    if params["sampling"] == "fps":
-        # Starts from point 0, so it is deterministic.
-        return np.asarray(points.farthest_point_down_sample(wanted).points)
-    return xyz[rng.choice(len(xyz), wanted, replace=False)]
+    return xyz

@@ -13,6 +13,7 @@ from omnibind_ros.core.preprocess.params import require
 from omnibind_ros.core.preprocess.resize import check_fit, fit_square, float_tensor
 
 LAYOUT = "HxW float degrees-Celsius"
+MAX_ABS_CELSIUS = 1e6  # far beyond any sensor; keeps the range's width finite in float32
 
 
 def shape(modality: str, params: dict) -> tuple[int, ...]:
@@ -21,6 +22,11 @@ def shape(modality: str, params: dict) -> tuple[int, ...]:
         params["t_max_c"] > params["t_min_c"],
         modality,
         f"t_max_c ({params['t_max_c']}) must exceed t_min_c ({params['t_min_c']})",
+    )
+    require(
+        max(abs(params["t_min_c"]), abs(params["t_max_c"])) <= MAX_ABS_CELSIUS,
+        modality,
+        f"t_min_c and t_max_c must lie within ±{MAX_ABS_CELSIUS:g} °C",
     )
     return (1, params["size"], params["size"])
 

@@ -46,8 +46,10 @@ def cloud_to_points(
     columns = [*XYZ_FIELDS, *([intensity_field] if intensity_field in names else [])]
     # Column-wise casts from the (possibly strided, big-endian) record view: no record copy.
     table = np.empty((*records.shape, len(columns)), dtype=np.float32)
-    for index, name in enumerate(columns):
-        table[..., index] = records[name]
+    # float64 beyond float32's range becomes Inf: removed and counted with the NaN points.
+    with np.errstate(over="ignore"):
+        for index, name in enumerate(columns):
+            table[..., index] = records[name]
     points = table.reshape(-1, len(columns))
     keep = np.isfinite(points).all(axis=1)
     nonfinite = keep.size - int(np.count_nonzero(keep))

@@ -1,0 +1,544 @@
+"""Soak: the perception node against six simulated sensors that come and go, with malformed
+messages mixed in, for N minutes. Exits 1 when an invariant breaks.
+
+The node runs as its own process with the shipped configuration (config/perception.yaml +
+config/demo.yaml), as on a robot. This process plays the six simulated sensors (pre-rendered
+samples of the sim world, re-stamped, at the sensors' natural rates) through the product's
+writers. Each sensor is unplugged and plugged in again at random (its publisher destroyed and
+created: the ROS graph really changes), except the camera, which stays so that labels always
+flow; a share ``--bad-rate`` of the messages is corrupted (soak_faults.py).
+
+Invariants, each measured against what this process did (the reference):
+- the node never dies and logs no exception (Traceback, "conversion failed", "encoding
+  failed", "fusion failed", ERROR lines);
+- no wrong modality set: no scene reports a modality whose publisher left more than
+  stale_timeout + one hot-plug poll + one fusion period ago, nor lacks one whose publisher has
+  published for longer than the plug grace;
+- no scene gap over 2 fusion periods while a sensor is live;
+- RSS grows less than 5 % from the end of the warm-up to the end;
+- bad messages counted in /diagnostics = bad messages delivered (published to a matched
+  subscription), and every message delivered is received;
+- every scene's scores are finite.
+Also reported: plug and unplug reaction times (publisher created / destroyed -> first scene
+with / without the modality), RSS over time, the node's CPU use, the machine's load.
+
+    omnibind bench soak -- --minutes 30 [--bad-rate 0.05] [--seed 0] [--output PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from soak_faults import corrupt
+
+from omnibind_ros.bench_cli import save_results
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "soak.json"
+CONFIGS = [ROOT / "config" / "perception.yaml", ROOT / "config" / "demo.yaml"]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The node's timing (config/perception.yaml): what the invariants allow for.
+FUSION_PERIOD_S = 0.1
+POLL_PERIOD_S = 0.5
+STALE_TIMEOUT_S = 1.0
+# A plugged sensor must be in the scene this long after its first message: one poll to see the
+# publisher, ~1 s of sound before the first audio clip is full, encoding.
+PLUG_GRACE_S = 3.0
+SETTLE_S = 0.3  # after a publisher matched, before it is destroyed
+EXCEPTION_LINE = re.compile(r"Traceback|conversion failed|encoding failed|fusion failed|\[ERROR\]")
+
+
+@dataclass
+class Plug:
+    """One time a sensor's publisher existed (monotonic seconds)."""
+
+    created: float
+    first_publish: float | None = None
+    destroyed: float | None = None
+
+
+@dataclass
+class SensorRecord:
+    modality: str
+    plugs: list[Plug] = field(default_factory=list)
+    good: int = 0
+    bad: int = 0
+    faults: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    errors: list[str] = field(default_factory=list)
+
+
+def prerender(seconds: float) -> dict[str, list[Any]]:
+    """Raw samples of every default sensor from the first ``seconds`` of the sim world."""
+    from omnibind_ros.sim import HotPlugSchedule, World
+
+    samples: dict[str, list[Any]] = defaultdict(list)
+    for sample in World(seed=0).stream(seconds, HotPlugSchedule.always()):
+        samples[sample.sensor].append(sample.raw)
+    return samples
+
+
+def restamped(raw: Any, stamp_ns: int) -> Any:
+    """Event packets carry absolute times: move them to the new stamp."""
+    if not hasattr(raw, "events"):
+        return raw
+    events = raw.events.copy()
+    events["t"] += stamp_ns - int(events["t"].min())
+    return type(raw)(events, raw.width, raw.height)
+
+
+class SensorPlayer(threading.Thread):
+    """Plays one simulated sensor: publishes at its rate while plugged, unplugs and plugs
+    again after random times, corrupts a share of its messages."""
+
+    def __init__(self, node, lock, spec, samples, args, rng, stop: threading.Event) -> None:
+        super().__init__(name=f"soak-{spec.name}", daemon=True)
+        from omnibind_ros.ros.sim_sensors_node import WRITERS, sensor_topic
+
+        self._node, self._lock, self._spec, self._samples = node, lock, spec, samples
+        self._topic = sensor_topic(spec)
+        self._msg_type, self._write = WRITERS[spec.modality][1], WRITERS[spec.modality][2]
+        self._args, self._rng, self._halt = args, rng, stop
+        self.record = SensorRecord(spec.modality)
+        self._publisher = None
+
+    def run(self) -> None:
+        try:
+            self._play()
+        except Exception as err:  # reported: a player that dies would fake a quiet sensor
+            self.record.errors.append(repr(err))
+
+    def _play(self) -> None:
+        always = self._spec.name in self._args.always_on
+        period = 1.0 / self._spec.rate_hz
+        index = 0
+        while not self._halt.is_set():
+            self._plug()
+            on_for = math.inf if always else self._rng.exponential(self._args.mean_on)
+            until = time.monotonic() + on_for
+            next_tick = time.monotonic()
+            while not self._halt.is_set() and time.monotonic() < until:
+                self._publish(self._samples[index % len(self._samples)])
+                index += 1
+                next_tick += period
+                self._halt.wait(max(0.0, next_tick - time.monotonic()))
+            self._unplug()
+            self._halt.wait(self._rng.exponential(self._args.mean_off))
+
+    def _plug(self) -> None:
+        from omnibind_ros.ros.entities import without_publisher_events
+        from omnibind_ros.ros.qos import qos_profile
+
+        with self._lock:
+            self._publisher = self._node.create_publisher(
+                self._msg_type,
+                self._topic,
+                qos_profile(self._args.qos),
+                event_callbacks=without_publisher_events(),
+            )
+        self.record.plugs.append(Plug(created=time.monotonic()))
+        # Messages sent before discovery matched both ends are lost: wait for the match,
+        # then for the subscriber's side of it.
+        deadline = time.monotonic() + 10.0
+        while self._publisher.get_subscription_count() == 0 and time.monotonic() < deadline:
+            self._halt.wait(0.01)
+        self._halt.wait(SETTLE_S)
+
+    def _unplug(self) -> None:
+        time.sleep(SETTLE_S)  # let the last message arrive before the writer goes
+        with self._lock:
+            self._node.destroy_publisher(self._publisher)
+        self.record.plugs[-1].destroyed = time.monotonic()
+
+    def _publish(self, raw: Any) -> None:
+        stamp_ns = time.time_ns()
+        msg = self._write(restamped(raw, stamp_ns), stamp_ns, self._spec.name)
+        bad = self._rng.random() < self._args.bad_rate
+        if bad:
+            msg, fault = corrupt(self._spec.modality, msg, self._rng)
+        if self._publisher.get_subscription_count() == 0:
+            return  # the node is not listening (yet): nothing delivered, nothing counted
+        self._publisher.publish(msg)
+        plug = self.record.plugs[-1]
+        plug.first_publish = plug.first_publish or time.monotonic()
+        if bad:
+            self.record.bad += 1
+            self.record.faults[fault] += 1
+        else:
+            self.record.good += 1
+
+
+class Listener:
+    """~/scene and /diagnostics of the node, recorded with monotonic receive times."""
+
+    def __init__(self, node) -> None:
+        from diagnostic_msgs.msg import DiagnosticArray
+        from std_msgs.msg import String
+
+        self.scenes: list[tuple[float, dict]] = []
+        self.sensors: dict[str, dict[str, str]] = {}  # sensor name -> latest diagnostics values
+        self._lock = threading.Lock()
+        node.create_subscription(String, "/omnibind/scene", self._on_scene, 50)
+        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
+
+    def _on_scene(self, msg) -> None:
+        with self._lock:
+            self.scenes.append((time.monotonic(), json.loads(msg.data)))
+
+    def _on_diagnostics(self, msg) -> None:
+        with self._lock:
+            for status in msg.status:
+                if ": sensor " in status.name:
+                    name = status.name.split(": sensor ", 1)[1]
+                    self.sensors[name] = {kv.key: kv.value for kv in status.values}
+
+    def snapshot(self) -> tuple[list[tuple[float, dict]], dict[str, dict[str, str]]]:
+        with self._lock:
+            return list(self.scenes), {k: dict(v) for k, v in self.sensors.items()}
+
+
+def start_node(env: dict[str, str], log_path: Path, qos: str) -> subprocess.Popen:
+    files = [arg for path in CONFIGS for arg in ("--params-file", str(path))]
+    sensors = ("camera", "thermal", "event", "tactile", "mic", "lidar")  # perception.yaml's
+    overrides = [arg for name in sensors for arg in ("-p", f"sensors.{name}.qos:={qos}")]
+    command = [
+        sys.executable, "-m", "omnibind_ros.ros.perception_node", "--ros-args", *files, *overrides
+    ]  # fmt: skip
+    # Logs go to a file: an unread pipe would fill up and stall the process.
+    with log_path.open("w") as log:
+        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop_node(process: subprocess.Popen) -> int | str:
+    """Ctrl-C the node; its exit code ("hung at exit" if it had to be killed)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return "hung at exit"
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+# -- analysis ---------------------------------------------------------------------------------
+
+
+def _plug_at(plugs: list[Plug], t: float) -> Plug | None:
+    """The newest plug created at or before ``t``."""
+    before = [p for p in plugs if p.created <= t]
+    return before[-1] if before else None
+
+
+def is_live(plugs: list[Plug], t: float) -> bool:
+    """Published for longer than the grace and still plugged at ``t``."""
+    plug = _plug_at(plugs, t)
+    return (
+        plug is not None
+        and plug.first_publish is not None
+        and plug.first_publish + PLUG_GRACE_S <= t
+        and (plug.destroyed is None or t < plug.destroyed)
+    )
+
+
+def is_gone(plugs: list[Plug], t: float) -> bool:
+    """Unplugged longer ago than the node may take to notice (or never plugged)."""
+    plug = _plug_at(plugs, t)
+    allowance = STALE_TIMEOUT_S + POLL_PERIOD_S + FUSION_PERIOD_S
+    return plug is None or (plug.destroyed is not None and t > plug.destroyed + allowance)
+
+
+def wrong_modality_events(scenes, records: dict[str, SensorRecord], start: float) -> list[dict]:
+    events = []
+    for received, scene in scenes:
+        if received < start:
+            continue
+        reported = set(scene["modalities"])
+        for record in records.values():
+            m = record.modality
+            if m in reported and is_gone(record.plugs, received):
+                events.append({"t": round(received - start, 2), "modality": m, "kind": "stale"})
+            elif m not in reported and is_live(record.plugs, received):
+                events.append({"t": round(received - start, 2), "modality": m, "kind": "missing"})
+    return events
+
+
+def scene_gaps(scenes, records: dict[str, SensorRecord], start: float) -> dict[str, Any]:
+    times = [t for t, _ in scenes if t >= start]
+    gaps = np.diff(times) if len(times) > 1 else np.zeros(0)
+    live_gaps = [
+        float(gap)
+        for t0, gap in zip(times, gaps, strict=False)
+        if any(is_live(r.plugs, t0) and is_live(r.plugs, t0 + gap) for r in records.values())
+    ]
+    return {
+        "scenes": len(times),
+        "max_gap_s": round(float(gaps.max()), 3) if gaps.size else None,
+        "max_gap_while_live_s": round(max(live_gaps), 3) if live_gaps else None,
+        "p99_gap_while_live_s": round(float(np.percentile(live_gaps, 99)), 3)
+        if live_gaps
+        else None,
+        "gaps_over_2_periods_while_live": sum(g > 2 * FUSION_PERIOD_S for g in live_gaps),
+    }
+
+
+def reaction_times(scenes, records: dict[str, SensorRecord]) -> dict[str, Any]:
+    """Seconds from publisher created (destroyed) to the first scene with (without) it; an
+    unplug the sensor came back from before any scene lacked it is counted apart."""
+    plugged, unplugged, unnoticed = [], [], 0
+    for record in records.values():
+        m = record.modality
+        for plug, following in zip(record.plugs, [*record.plugs[1:], None], strict=True):
+            end = plug.destroyed or math.inf
+            seen = [t for t, s in scenes if plug.created <= t < end and m in s["modalities"]]
+            if seen:
+                plugged.append(seen[0] - plug.created)
+            if plug.destroyed is None or not seen:
+                continue
+            back = following.created if following else math.inf
+            gone = [t for t, s in scenes if plug.destroyed <= t < back and m not in s["modalities"]]
+            if gone:
+                unplugged.append(gone[0] - plug.destroyed)
+            else:
+                unnoticed += 1
+    return {
+        "plug": _stats(plugged),
+        "unplug": _stats(unplugged),
+        "unplugs_back_before_noticed": unnoticed,
+    }
+
+
+def _stats(values: list[float]) -> dict[str, Any]:
+    if not values:
+        return {"count": 0}
+    return {
+        "count": len(values),
+        "p50_s": round(float(np.percentile(values, 50)), 3),
+        "p95_s": round(float(np.percentile(values, 95)), 3),
+        "max_s": round(float(np.max(values)), 3),
+    }
+
+
+def bad_message_counts(records: dict[str, SensorRecord], diagnostics: dict) -> dict[str, Any]:
+    """Per node sensor (by modality): sent (published to a matched subscription), received
+    and bad counted by the node."""
+    by_modality = {values.get("modality"): values for values in diagnostics.values()}
+    table = {}
+    for name, record in records.items():
+        values = by_modality.get(record.modality, {})
+        received = int(values.get("received", -1))
+        table[name] = {
+            "sent": record.good + record.bad,
+            "received": received,
+            "lost_in_transport": record.good + record.bad - received,
+            "bad_sent": record.bad,
+            "bad_counted": int(values.get("bad_messages", -1)),
+            "faults": dict(record.faults),
+        }
+    return table
+
+
+def bad_ones_all_counted(count: dict[str, Any]) -> bool:
+    """Every bad message that reached the node was counted, and no good one was.
+
+    Exact when the transport lost nothing. Under CPU starvation a subscription's queue
+    (depth 5) can overflow: then which messages were lost is unknown, and the check is that
+    the bad ones missing are no more than the messages lost.
+    """
+    missing_bad = count["bad_sent"] - count["bad_counted"]
+    if count["lost_in_transport"] == 0:
+        return missing_bad == 0
+    return 0 <= missing_bad <= count["lost_in_transport"]
+
+
+def rss_growth_pct(rss: list[tuple[float, float]], warm_up_end: float) -> float | None:
+    after = [mb for t, mb in rss if t >= warm_up_end]
+    if len(after) < 4:
+        return None
+    first, last = np.median(after[:3]), np.median(after[-3:])
+    return round(float(100.0 * (last - first) / first), 2)
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="soak duration")
+    parser.add_argument("--bad-rate", type=float, default=0.05, help="share of malformed msgs")
+    parser.add_argument("--mean-on", type=float, default=8.0, help="mean s a sensor stays")
+    parser.add_argument("--mean-off", type=float, default=3.0, help="mean s a sensor is away")
+    parser.add_argument("--always-on", nargs="*", default=["camera"], help="never unplugged")
+    parser.add_argument(
+        "--qos",
+        default="sensor_data",
+        choices=["sensor_data", "reliable"],
+        help="sensor QoS of both ends (sensor_data: the shipped configuration)",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--warm-up", type=float, default=None, help="s; default 10%% (<= 120 s)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    seconds = args.minutes * 60.0
+    warm_up = args.warm_up if args.warm_up is not None else min(120.0, 0.1 * seconds)
+
+    from omnibind_ros.ros.middleware import use_large_message_profile
+    from omnibind_ros.sim import DEFAULT_SENSORS
+
+    env = dict(os.environ)
+    env.setdefault("ROS_DOMAIN_ID", str(100 + os.getpid() % 100))
+    env.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    use_large_message_profile(env)
+    os.environ.update(env)
+
+    print("pre-rendering the simulated sensors ...", flush=True)
+    samples = prerender(8.0)
+    log_path = Path(tempfile.mkstemp(prefix="soak_perception_node_", suffix=".log")[1])
+    node_process = start_node(env, log_path, args.qos)
+
+    import rclpy
+    from rclpy.executors import MultiThreadedExecutor
+
+    rclpy.init()
+    node = rclpy.create_node("omnibind_soak")
+    listener = Listener(node)
+    executor = MultiThreadedExecutor(num_threads=2)
+    executor.add_node(node)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    stop = threading.Event()
+    lock = threading.Lock()
+    rng = np.random.default_rng(args.seed)
+    players = [
+        SensorPlayer(node, lock, spec, samples[spec.name], args, rng.spawn(1)[0], stop)
+        for spec in DEFAULT_SENSORS
+        if samples.get(spec.name)
+    ]
+    rss: list[tuple[float, float]] = []
+    died = None
+    try:
+        ready = wait_for(lambda: "ready:" in log_path.read_text(), 180.0)
+        if not ready or node_process.poll() is not None:
+            print(f"the node did not start; its log: {log_path}", file=sys.stderr)
+            return 1
+        start = time.monotonic()
+        cpu_before = cpu_seconds(node_process.pid), time.process_time()
+        for player in players:
+            player.start()
+        print(f"soaking for {args.minutes:g} min (node log: {log_path}) ...", flush=True)
+        while time.monotonic() - start < seconds:
+            if node_process.poll() is not None:
+                died = node_process.returncode
+                break
+            rss.append((time.monotonic() - start, rss_mb(node_process.pid)))
+            time.sleep(5.0)
+        elapsed = time.monotonic() - start
+        own_cpu = (time.process_time() - cpu_before[1]) / elapsed
+        cpu = (cpu_seconds(node_process.pid) - cpu_before[0]) / elapsed if died is None else None
+    finally:
+        stop.set()
+        try:
+            for player in players:
+                player.join(timeout=15)
+            time.sleep(1.5)  # a last /diagnostics with the final counts
+            scenes, diagnostics = listener.snapshot()
+        finally:
+            exit_code = stop_node(node_process)
+            executor.shutdown()
+            node.destroy_node()
+            rclpy.try_shutdown()
+
+    records = {p.name.removeprefix("soak-"): p.record for p in players}
+    log_lines = log_path.read_text().splitlines()
+    exceptions = [line for line in log_lines if EXCEPTION_LINE.search(line)]
+    exceptions += [f"soak player {n}: {e}" for n, r in records.items() for e in r.errors]
+    wrong = wrong_modality_events(scenes, records, start + warm_up)
+    gaps = scene_gaps(scenes, records, start + warm_up)
+    counts = bad_message_counts(records, diagnostics)
+    nonfinite = sum(
+        not all(math.isfinite(label["score"]) for label in scene["labels"]) for _, scene in scenes
+    )
+    growth = rss_growth_pct(rss, warm_up)
+    invariants = {
+        "node_alive_and_exits_0": died is None and exit_code == 0,
+        "no_exceptions": not exceptions,
+        "no_wrong_modality_set": not wrong,
+        "no_scene_gap_over_2_periods_while_live": gaps["gaps_over_2_periods_while_live"] == 0,
+        "rss_growth_under_5_pct": growth is not None and growth < 5.0,
+        "bad_counted_equals_bad_delivered": all(map(bad_ones_all_counted, counts.values())),
+        "finite_scores": nonfinite == 0,
+    }
+    report = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "load_average_after": os.getloadavg(),
+        "settings": {
+            **{k: v for k, v in vars(args).items() if k != "output"},
+            "warm_up_s": warm_up,
+        },
+        "seconds": round(elapsed, 1),
+        "invariants": invariants,
+        "node_exit_code": exit_code,
+        "exceptions_in_log": exceptions[:20],
+        "wrong_modality_set_events": wrong[:50],
+        "wrong_modality_set_count": len(wrong),
+        "scene_gaps": gaps,
+        "reaction_times": reaction_times(scenes, records),
+        "plugs_per_sensor": {name: len(r.plugs) for name, r in records.items()},
+        "messages": counts,
+        "nonfinite_scenes": nonfinite,
+        "rss_mb": {
+            "growth_pct_after_warm_up": growth,
+            "samples": [[round(t), round(mb, 1)] for t, mb in rss],
+        },
+        "node_cpu_cores_used": round(cpu, 2) if cpu is not None else None,
+        "soak_process_cpu_cores_used": round(own_cpu, 2),  # the simulated sensors + listener
+    }
+    print(json.dumps({k: v for k, v in report.items() if k != "rss_mb"}, indent=2))
+    print(f"RSS growth after warm-up: {growth} %")
+    save_results(args.output, report)
+    broken = [name for name, ok in invariants.items() if not ok]
+    if broken:
+        print(f"INVARIANTS BROKEN: {', '.join(broken)}", file=sys.stderr)
+        return 1
+    print("all invariants held")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
