@@ -321,6 +321,7 @@ def measure(
     topics = sensor_topics()
     names = names or list(topics)
     load_before = load_average()
+    listener.take(variant.scene_topic)  # late labels of the node measured before
     started = time.monotonic()
     process = start_process(variant.kind, variant.command(bundle), {**env, **variant.env})
     try:
