@@ -1,7 +1,8 @@
-"""Where the package's installed data (launch, config, models) lives."""
+"""Where the package's installed data (launch, config, models) and its caches live."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE = "omnibind_ros"
@@ -29,3 +30,12 @@ def config_file(name: str) -> Path:
 def default_bundle_path() -> Path:
     """The shipped default model bundle (trained on the simulated world)."""
     return Path(__file__).resolve().parent / "models" / "default.omnibind"
+
+
+def default_cache_dir() -> Path:
+    """``$OMNIBIND_CACHE_DIR``, else ``$XDG_CACHE_HOME/omnibind_ros``, else ``~/.cache/...``:
+    ONNX exports, TensorRT engines and text prompt embeddings."""
+    if "OMNIBIND_CACHE_DIR" in os.environ:
+        return Path(os.environ["OMNIBIND_CACHE_DIR"])
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / PACKAGE

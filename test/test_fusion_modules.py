@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from fusion_helpers import trained_looking_fusion
 
 from omnibind_ros.core.errors import ConfigError
-from omnibind_ros.core.fusion import FUSION_KINDS, build_fusion, pack_tokens
+from omnibind_ros.core.fusion import FUSION_KINDS, build_fusion, pack_token_arrays, pack_tokens
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 
 D = 64
@@ -141,3 +141,14 @@ def test_bad_fusion_config_raises_config_error() -> None:
         build_fusion("adaptive", D, MAX_TOKENS, {"heads": 5})
     with pytest.raises(ConfigError, match="bad parameters"):
         build_fusion("mean", D, MAX_TOKENS, {"heads": 4})
+
+
+def test_numpy_packing_for_runners_equals_the_tensor_packing() -> None:
+    pairs = list(zip(("image", "audio", "image"), unit(3), strict=True))
+    expected = pack_tokens(pairs, MAX_TOKENS)
+    packed = pack_token_arrays([(m, e.numpy()) for m, e in pairs], MAX_TOKENS)
+    for array, tensor in zip(packed, expected, strict=True):
+        assert array.dtype == tensor.numpy().dtype
+        assert (array == tensor.numpy()).all()
+    with pytest.raises(ValueError, match="at most 8"):
+        pack_token_arrays([("image", unit(1)[0].numpy())] * 9, MAX_TOKENS)

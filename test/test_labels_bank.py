@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+import numpy as np
 import pytest
 import torch
 
@@ -69,6 +70,10 @@ def test_probabilities_are_a_softmax_over_labels_and_rank_the_nearest_first(teac
     assert labels == ["dog", "car", "fire"]
     torch.testing.assert_close(probabilities.sum(dim=-1), torch.ones(1))
     assert probabilities[0].argmax().item() == 0
+    # The numpy path inference uses gives the same scores.
+    labels_np, scores = bank.probabilities_numpy(query.numpy(), temperature=0.07)
+    assert labels_np == labels
+    np.testing.assert_allclose(scores, probabilities.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_labels_are_stripped_and_validated() -> None:

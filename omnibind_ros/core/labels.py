@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
 from omnibind_ros.core.errors import ConfigError
@@ -80,6 +81,15 @@ class LabelBank:
         labels, _, label_embeddings = self._state
         logits = embeddings @ label_embeddings.to(embeddings.device).T / temperature
         return labels, logits.softmax(dim=-1)
+
+    def probabilities_numpy(
+        self, embeddings: np.ndarray, temperature: float
+    ) -> tuple[list[str], np.ndarray]:
+        """``probabilities`` on numpy arrays (inference: no tensors built per call)."""
+        labels, _, label_embeddings = self._state
+        logits = embeddings @ label_embeddings.numpy().T / temperature
+        logits = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        return labels, logits / logits.sum(axis=-1, keepdims=True)
 
     def _embed(self, labels: list[str], template: str) -> tuple[list[str], str, torch.Tensor]:
         prompts = [template.format(label) for label in labels]

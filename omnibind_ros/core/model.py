@@ -21,7 +21,7 @@ from torch import nn
 from omnibind_ros.core.config import EncoderConfig, ModelConfig, TextConfig
 from omnibind_ros.core.encoders import Encoder, build_compact_encoder
 from omnibind_ros.core.errors import ConfigError, InvalidSampleError
-from omnibind_ros.core.fusion import Fusion, build_fusion, pack_tokens
+from omnibind_ros.core.fusion import Fusion, build_fusion, pack_token_arrays
 from omnibind_ros.core.labels import LabelBank
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 from omnibind_ros.core.preprocess import input_shape, preprocess
@@ -191,19 +191,18 @@ class OmniBindModel:
 
     def fuse(self, embeddings: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
         """(modality, (D,) embedding) pairs -> (D,) fused unit embedding; a modality may repeat."""
-        tokens = [(m, torch.as_tensor(e, dtype=torch.float32)) for m, e in embeddings]
-        packed = pack_tokens(tokens, self.config.fusion.max_tokens)
-        return self.runner.fuse(*(t.numpy() for t in packed))[0]
+        return self.runner.fuse(*pack_token_arrays(embeddings, self.config.fusion.max_tokens))[0]
 
     def fusion_weights(self, embeddings: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
         """(n,) share of the fused embedding each of the n inputs of :meth:`fuse` supplies:
         non-negative, summing to 1 (``core.fusion`` defines it per fusion kind). Computed by
         the torch fusion module whatever the runner: it is a few hundred microseconds."""
-        tokens = [(m, torch.as_tensor(e, dtype=torch.float32)) for m, e in embeddings]
-        packed = pack_tokens(tokens, self.config.fusion.max_tokens)
+        packed = pack_token_arrays(embeddings, self.config.fusion.max_tokens)
         with torch.inference_mode():
-            weights = self.fusion.token_weights(*(t.to(self.device) for t in packed))
-        return weights[0, : len(tokens)].cpu().numpy()
+            weights = self.fusion.token_weights(
+                *(torch.as_tensor(a, device=self.device) for a in packed)
+            )
+        return weights[0, : len(embeddings)].cpu().numpy()
 
     def predict(self, samples: Mapping[str, Any], top_k: int = 5) -> Prediction:
         """Encode every sample, fuse them, and rank labels for the fused and each single one."""
@@ -232,11 +231,7 @@ class OmniBindModel:
             raise ValueError(
                 f"expected {self.embed_dim}-d embeddings, got shape {embeddings.shape}"
             )
-        with torch.inference_mode():
-            labels, probabilities = self.label_bank.probabilities(
-                torch.as_tensor(embeddings, dtype=torch.float32), self.temperature
-            )
-        return labels, probabilities.numpy()
+        return self.label_bank.probabilities_numpy(embeddings, self.temperature)
 
     def _require(self, modality: str) -> None:
         if modality not in self.config.encoders:

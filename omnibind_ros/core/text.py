@@ -21,7 +21,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.prompt_cache import PromptCache
 from omnibind_ros.core.providers.torchvision_compat import ensure_torchvision_importable
+from omnibind_ros.paths import default_cache_dir
 
 
 class TextTeacher(ABC):
@@ -61,37 +63,61 @@ def minilm_model_dir() -> Path:
 class MiniLMTextTeacher(TextTeacher):
     """all-MiniLM-L6-v2 as sentence-transformers runs it: BERT, mean pooling, L2 normalisation.
 
-    Loaded with transformers directly (same numbers as sentence-transformers, faster import).
+    Loaded with transformers directly (same numbers as sentence-transformers, faster import),
+    and only when a prompt is not in ``prompt_cache`` (embeddings it computed before, see
+    prompt_cache.py): a node whose labels were embedded once starts without transformers.
     """
 
-    def __init__(self, model_dir: Path) -> None:
-        ensure_torchvision_importable()  # transformers' BERT import pulls in torchvision
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()
+    def __init__(self, model_dir: Path, prompt_cache: PromptCache | None = None) -> None:
         self._model_dir = model_dir
+        self._prompt_cache = prompt_cache
         # The fast tokenizer is not re-entrant ("Already borrowed") and the model is shared.
         self._tokenizer_lock = threading.Lock()
-        # A local directory and local_files_only: nothing is ever fetched from the network.
-        self._tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-        self._bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
-        self._bert.requires_grad_(False)
+        self._bert: nn.Module | None = None
         st_config = json.loads((model_dir / "sentence_bert_config.json").read_text())
         self._max_length = int(st_config["max_seq_length"])
-        self.embed_dim = int(self._bert.config.hidden_size)
+        self.embed_dim = int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
+
+    @property
+    def loaded(self) -> bool:
+        """Whether BERT and its tokenizer are in memory (a prompt missed the cache)."""
+        return self._bert is not None
+
+    def _load(self) -> nn.Module:
+        with self._tokenizer_lock:
+            if self._bert is None:
+                ensure_torchvision_importable()  # transformers' BERT import pulls in torchvision
+                from transformers import AutoModel, AutoTokenizer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
+                # A local directory and local_files_only: nothing is ever fetched.
+                directory = str(self._model_dir)
+                self._tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
+                bert = AutoModel.from_pretrained(directory, local_files_only=True).eval()
+                self._bert = bert.requires_grad_(False)
+            return self._bert
 
     @torch.no_grad()  # not inference_mode: training uses label embeddings inside autograd
     def encode(self, texts: Sequence[str]) -> torch.Tensor:
+        texts = list(texts)
+        cached = self._prompt_cache.lookup(texts) if self._prompt_cache else {}
+        missing = [t for t in dict.fromkeys(texts) if t not in cached]
+        if missing:
+            fresh = self._encode_with_bert(missing)
+            if self._prompt_cache is not None:
+                self._prompt_cache.store(missing, fresh.numpy())
+            cached.update(zip(missing, fresh, strict=True))
+        return torch.stack([torch.as_tensor(cached[t]) for t in texts]).float()
+
+    def _encode_with_bert(self, texts: list[str]) -> torch.Tensor:
+        bert = self._load()
         with self._tokenizer_lock:
             tokens = self._tokenizer(
-                list(texts),
-                padding=True,
-                truncation=True,
-                max_length=self._max_length,
+                texts, padding=True, truncation=True, max_length=self._max_length,
                 return_tensors="pt",
-            )
-        hidden = self._bert(**tokens).last_hidden_state
+            )  # fmt: skip
+        hidden = bert(**tokens).last_hidden_state
         present = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * present).sum(dim=1) / present.sum(dim=1).clamp(min=1e-9)
         return F.normalize(pooled, dim=-1).float()
@@ -114,5 +140,9 @@ def _file_sha256(path: Path) -> str:
 
 @functools.cache
 def shared_minilm() -> MiniLMTextTeacher:
-    """One frozen MiniLM per process: it never trains, so every model can share it (~90 MB)."""
-    return MiniLMTextTeacher(minilm_model_dir())
+    """One frozen MiniLM per process: it never trains, so every model can share it (~90 MB
+    of weights, loaded on the first prompt the on-disk prompt cache lacks)."""
+    model_dir = minilm_model_dir()
+    key = _file_sha256(model_dir / MINILM_WEIGHTS_FILE)[:16]
+    cache = PromptCache(default_cache_dir() / "text" / f"minilm-{key}.npz")
+    return MiniLMTextTeacher(model_dir, cache)

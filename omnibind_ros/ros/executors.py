@@ -17,7 +17,10 @@ next can pull handles from under them. Joining the worker threads first makes th
 rclpy's own SIGINT/SIGTERM handler shuts the context down at once, while callbacks and sensor
 threads are still publishing (they then fail with "publisher's context is invalid"). The
 programs here take the signals themselves instead: a signal ends the spin loop, and the nodes
-stop in order while the context is still valid.
+stop in order while the context is still valid. While spinning, the handler only sets a flag
+the loop checks: Python runs it inside whatever callback is executing, and an exception raised
+there would be swallowed by the EventsExecutor's C++ dispatch (Ctrl-C lost while messages
+flow); before that (loading a model takes seconds) it raises KeyboardInterrupt as usual.
 """
 
 from __future__ import annotations
@@ -101,14 +104,20 @@ def run_nodes(
     spinner: Executor | None = None
     code = 0
     try:
-        with _signals_end_the_spin():
+        with _signals_end_the_spin() as stop:
             build(nodes)
             kind = executor(nodes) if callable(executor) else executor
             spinner = make_executor(kind, threads)
             for node in nodes:
                 spinner.add_node(node)
             deadline = None if duration_s is None else time.monotonic() + duration_s
-            while rclpy.ok() and not done() and (deadline is None or time.monotonic() < deadline):
+            stop.spinning = True
+            while (
+                rclpy.ok()
+                and not stop.requested.is_set()
+                and not done()
+                and (deadline is None or time.monotonic() < deadline)
+            ):
                 spinner.spin_once(timeout_sec=0.1)
     except (ConfigError, BundleError) as err:
         print(f"{program}: {err}", file=sys.stderr)
@@ -141,20 +150,31 @@ def check_params_files(argv: Sequence[str]) -> None:
             raise ConfigError(f"params file {path} is not valid YAML{line}: {problem}") from None
 
 
+class _Stop:
+    """What a SIGINT/SIGTERM does: raise KeyboardInterrupt until ``spinning``, then set
+    ``requested`` (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.spinning = False
+        self.requested = threading.Event()
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if not self.spinning:
+            raise KeyboardInterrupt
+        self.requested.set()
+
+
 @contextmanager
-def _signals_end_the_spin() -> Iterator[None]:
-    """SIGINT and SIGTERM raise KeyboardInterrupt. Installed explicitly: a shell starts a
-    background job with SIGINT ignored, and Python then leaves it ignored."""
+def _signals_end_the_spin() -> Iterator[_Stop]:
+    """SIGINT and SIGTERM end the spin loop (or interrupt the start-up). Installed explicitly:
+    a shell starts a background job with SIGINT ignored, and Python then leaves it ignored."""
+    stop = _Stop()
     if threading.current_thread() is not threading.main_thread():
-        yield  # signals are delivered to the main thread only
+        yield stop  # signals are delivered to the main thread only
         return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield stop
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

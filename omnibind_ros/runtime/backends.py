@@ -9,7 +9,7 @@ from pathlib import Path
 
 from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.model import OmniBindModel, TorchRunner
-from omnibind_ros.runtime.engine_cache import default_cache_dir
+from omnibind_ros.paths import default_cache_dir
 from omnibind_ros.runtime.onnx_export import ensure_export, model_fingerprint
 from omnibind_ros.runtime.onnxruntime_runner import (
     CUDA_PROVIDER,

@@ -23,14 +23,6 @@ class EngineKey:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:32]
 
 
-def default_cache_dir() -> Path:
-    """``$OMNIBIND_CACHE_DIR``, else ``$XDG_CACHE_HOME/omnibind_ros``, else ``~/.cache/...``."""
-    if "OMNIBIND_CACHE_DIR" in os.environ:
-        return Path(os.environ["OMNIBIND_CACHE_DIR"])
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "omnibind_ros"
-
-
 def engine_path(cache_dir: str | Path, graph_name: str, key: EngineKey) -> Path:
     return Path(cache_dir) / "engines" / f"{graph_name}-{key.digest()}.engine"
 

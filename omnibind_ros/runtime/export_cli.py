@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from omnibind_ros.core.bundle import load_bundle
     from omnibind_ros.core.errors import OmniBindError
-    from omnibind_ros.runtime.engine_cache import default_cache_dir
+    from omnibind_ros.paths import default_cache_dir
     from omnibind_ros.runtime.onnx_export import export_model_onnx
     from omnibind_ros.runtime.tensorrt_runner import TensorRTRunner
 

@@ -1,0 +1,104 @@
+"""The reference of the end-to-end benchmark: the node a user would write in an afternoon.
+
+Keep each topic's latest message; on a 10 Hz timer, convert, preprocess and encode every sensor
+again and fuse, all through the public ``OmniBindModel.predict()``; publish the labels with the
+stamp of each sensor's message. Same bundle, converters and onnxruntime backend as the product,
+threads tuned for fairness (torch and onnxruntime at one thread, OMP_NUM_THREADS=1), spun by
+``rclpy.spin`` (the single-threaded executor).
+
+    OMP_NUM_THREADS=1 python naive_node.py --params config/perception.yaml ... --bundle FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import time
+from pathlib import Path
+
+import rclpy
+import torch
+import yaml
+from rclpy.node import Node
+from rclpy.qos import qos_profile_sensor_data
+from std_msgs.msg import String
+
+from omnibind_ros.pipeline.params import parse_sensor_config
+from omnibind_ros.ros.middleware import use_large_message_profile
+from omnibind_ros.ros.sensor_manager import build_converter
+from omnibind_ros.runtime.loading import load_model
+
+RATE_HZ = 10.0
+
+
+def sensor_settings(params_files: list[Path]) -> dict[str, dict]:
+    """`sensors.<name>.*` of the perception node's YAML files, later files winning."""
+    merged: dict[str, dict] = {}
+    for path in params_files:
+        for section in yaml.safe_load(path.read_text()).values():
+            sensors = section.get("ros__parameters", {}).get("sensors", {})
+            names = sensors.get("names", list(merged))
+            for name in names:
+                merged.setdefault(name, {}).update(sensors.get(name, {}))
+    return merged
+
+
+class NaiveNode(Node):
+    def __init__(self, bundle: Path, params_files: list[Path]) -> None:
+        super().__init__("naive")
+        self.model = load_model(bundle, "onnxruntime", "cpu", onnxruntime_threads=1)
+        self.latest: dict[str, tuple] = {}  # sensor -> (message, arrival ns)
+        self.converters = {}
+        for name, settings in sensor_settings(params_files).items():
+            config = parse_sensor_config(name, settings.get)
+            self.converters[name] = (config.modality, build_converter(config))
+            self.create_subscription(
+                build_converter(config).msg_type, config.topic,
+                lambda msg, name=name: self.on_message(name, msg), qos_profile_sensor_data,
+            )  # fmt: skip
+        self.scene_pub = self.create_publisher(String, "~/scene", 10)
+        self.create_timer(1.0 / RATE_HZ, self.on_timer)
+
+    def on_message(self, name: str, msg) -> None:
+        self.latest[name] = (msg, time.time_ns())
+
+    def on_timer(self) -> None:
+        samples, stamps = {}, {}
+        for name, (msg, arrived_ns) in list(self.latest.items()):
+            modality, converter = self.converters[name]
+            try:
+                samples[modality] = converter.to_sample(msg)
+            except Exception as err:
+                self.get_logger().warning(f"{name}: {err}")
+                continue
+            stamps[name] = (modality, converter.stamp_ns(msg) or arrived_ns)
+        if not samples:
+            return
+        prediction = self.model.predict(samples)
+        scene = {
+            "labels": [{"label": label, "score": score} for label, score in prediction.top_k],
+            "modalities": prediction.modalities,
+            "sensors": {n: {"modality": m, "stamp_ns": s} for n, (m, s) in stamps.items()},
+        }
+        self.scene_pub.publish(String(data=json.dumps(scene)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bundle", type=Path, required=True)
+    parser.add_argument("--params", type=Path, nargs="+", required=True)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    use_large_message_profile()
+    rclpy.init()
+    node = NaiveNode(args.bundle, args.params)
+    with contextlib.suppress(KeyboardInterrupt):
+        rclpy.spin(node)
+    node.destroy_node()
+    rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
