@@ -58,6 +58,7 @@ class ModelReplay:
     slots: dict[str, SensorSlot]
     scenes: list[dict[str, Any]] = field(default_factory=list)  # ~/scene payloads + time
     hotplug: list[dict[str, Any]] = field(default_factory=list)
+    wake_ns: int | None = None  # when its encoder is due to look at the slots again
     compute_s: float = 0.0  # wall seconds encoding and fusing since the last scene
 
 
@@ -119,7 +120,7 @@ class Replay:
         fusion_ns = round(1e9 / config.rate_hz)
         poll_ns = round(config.poll_period * 1e9)
         timers = [(start + fusion_ns, _FUSION, fusion_ns), (start + poll_ns, _HOTPLUG, poll_ns)]
-        self._encodes: list[tuple[int, int, int]] = []  # (due ns, order, model index) heap
+        self._encodes: list[tuple[int, int]] = []  # (due ns, model index) heap
         truth_topic = self._plan.truth_topic
         sensor_of = self._plan.sensor_topics
         counts = dict.fromkeys([*sensor_of, *([truth_topic] if truth_topic else [])], 0)
@@ -174,9 +175,11 @@ class Replay:
             due, kind, _ = min(timers)
             encode_due = self._encodes[0][0] if self._encodes else None
             if encode_due is not None and encode_due <= min(due, t_ns):
-                _, _, index = heapq.heappop(self._encodes)
-                self.clock.now_ns = encode_due
-                self._encode(index)
+                _, index = heapq.heappop(self._encodes)
+                if self.models[index].wake_ns == encode_due:  # else superseded by an earlier one
+                    self.models[index].wake_ns = None
+                    self.clock.now_ns = encode_due
+                    self._encode(index)
                 continue
             if due > t_ns:
                 return timers
@@ -196,7 +199,10 @@ class Replay:
         # message wakes the encoder, as it does live.
         waits = [w for s in run.slots.values() if (w := s.next_job_due(now / 1e9))]
         if waits:
-            heapq.heappush(self._encodes, (now + max(1, round(min(waits) * 1e9)), 0, index))
+            wake = now + max(1, round(min(waits) * 1e9))
+            if run.wake_ns is None or wake < run.wake_ns:  # one pending wake-up per encoder
+                run.wake_ns = wake
+                heapq.heappush(self._encodes, (wake, index))
 
     def _fuse(self, run: ModelReplay) -> None:
         started = time.perf_counter()
