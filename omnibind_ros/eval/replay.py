@@ -36,17 +36,21 @@ from omnibind_ros.pipeline.warmup import warm_up
 from omnibind_ros.ros.outputs import scene_dict
 from omnibind_ros.ros.sensor_manager import build_converter, offer_message
 
-_ENCODE, _HOTPLUG, _FUSION = 0, 1, 2  # order of events due at the same instant
+_HOTPLUG, _FUSION = 1, 2  # order of timers due at the same instant
+WAKE_MARGIN_NS = 1_000
 
 
 class BagClock:
-    """The pipeline's clock offline: seconds of bag time, set by the replay."""
+    """The pipeline's clock offline: bag time, set by the replay, in seconds from the bag's
+    start (only differences matter; small numbers keep them exact to well under a
+    nanosecond, where seconds since the epoch would blur them to a quarter microsecond)."""
 
-    def __init__(self) -> None:
-        self.now_ns = 0
+    def __init__(self, origin_ns: int) -> None:
+        self.origin_ns = origin_ns
+        self.now_ns = origin_ns
 
     def __call__(self) -> float:
-        return self.now_ns / 1e9
+        return (self.now_ns - self.origin_ns) / 1e9
 
 
 @dataclass
@@ -83,7 +87,7 @@ class Replay:
         models: Sequence[tuple[str, Any]],
     ) -> None:
         self._bag, self._settings, self._plan = bag, settings, plan
-        self.clock = BagClock()
+        self.clock = BagClock(bag.summary.start_ns)
         config = settings.node
         self._converters = {name: build_converter(c) for name, c in settings.sensors.items()}
         present = set(plan.sensor_topics.values())
@@ -195,11 +199,13 @@ class Replay:
         run.pipeline.encode_due()
         run.compute_s += time.perf_counter() - started
         now = self.clock.now_ns
-        # Zero means data that cannot be assembled yet (a filling audio clip): the next
-        # message wakes the encoder, as it does live.
-        waits = [w for s in run.slots.values() if (w := s.next_job_due(now / 1e9))]
+        # Zero means data that cannot be assembled yet (a filling audio clip): only the next
+        # message can change that, and it wakes the encoder as it does live. Waking just
+        # after a rate limit expires makes a message arriving at that very instant win
+        # (latest wins), whatever the rounding of the two times.
+        waits = [w for s in run.slots.values() if (w := s.next_job_due(self.clock()))]
         if waits:
-            wake = now + max(1, round(min(waits) * 1e9))
+            wake = now + round(min(waits) * 1e9) + WAKE_MARGIN_NS
             if run.wake_ns is None or wake < run.wake_ns:  # one pending wake-up per encoder
                 run.wake_ns = wake
                 heapq.heappush(self._encodes, (wake, index))
