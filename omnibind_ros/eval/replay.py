@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,17 @@ class ModelReplay:
     hotplug: list[dict[str, Any]] = field(default_factory=list)
     wake_ns: int | None = None  # when its encoder is due to look at the slots again
     compute_s: float = 0.0  # wall seconds encoding and fusing since the last scene
+    work_cpu_s: float = 0.0  # CPU seconds encoding and fusing over the whole replay
+
+    @contextmanager
+    def working(self) -> Iterator[None]:
+        """Counts the model work inside: wall time per scene, CPU time in total."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.compute_s += time.perf_counter() - wall
+            self.work_cpu_s += time.process_time() - cpu
 
 
 @dataclass
@@ -195,9 +207,8 @@ class Replay:
     def _encode(self, index: int) -> None:
         """The encoder thread's turn: encode what is due, then wake when the next slot is."""
         run = self.models[index]
-        started = time.perf_counter()
-        run.pipeline.encode_due()
-        run.compute_s += time.perf_counter() - started
+        with run.working():
+            run.pipeline.encode_due()
         now = self.clock.now_ns
         # Zero means data that cannot be assembled yet (a filling audio clip): only the next
         # message can change that, and it wakes the encoder as it does live. Waking just
@@ -211,9 +222,8 @@ class Replay:
                 heapq.heappush(self._encodes, (wake, index))
 
     def _fuse(self, run: ModelReplay) -> None:
-        started = time.perf_counter()
-        result = run.pipeline.fuse()
-        run.compute_s += time.perf_counter() - started
+        with run.working():
+            result = run.pipeline.fuse()
         if result is not None:
             self._published(run, result)
 
