@@ -81,13 +81,8 @@ class ModelReplay:
 @dataclass
 class ReplayResult:
     models: list[ModelReplay]
-    truth_changes: list[tuple[int, str]]
-    messages: dict[str, int]  # topic -> messages replayed
-    bad: dict[str, int]  # sensor -> messages that could not be converted
+    truth_changes: list[tuple[int, str]]  # (log time, label) of each truth message
     wall_s: float
-    bag_s: float
-    start_ns: int
-    end_ns: int
 
 
 class Replay:
@@ -139,16 +134,15 @@ class Replay:
         self._encodes: list[tuple[int, int]] = []  # (due ns, model index) heap
         truth_topic = self._plan.truth_topic
         sensor_of = self._plan.sensor_topics
-        counts = dict.fromkeys([*sensor_of, *([truth_topic] if truth_topic else [])], 0)
+        topics = {*sensor_of, *([truth_topic] if truth_topic else [])}
         truth_changes: list[tuple[int, str]] = []
         started = time.perf_counter()
         bar = tqdm(
             total=round(summary.duration_s, 1), unit="s", desc="replay", disable=not progress
         )
-        for message in self._bag.messages(set(counts)):
+        for message in self._bag.messages(topics):
             timers = self._advance_to(message.log_time_ns, timers)
             self.clock.now_ns = message.log_time_ns
-            counts[message.topic] += 1
             if message.topic == truth_topic:
                 label = _truth_label(message.data)
                 if label is not None:
@@ -160,17 +154,7 @@ class Replay:
         # After the last message the node runs on until its sensors have gone stale.
         stale = max((c.stale_timeout for c in self._settings.sensors.values()), default=1.0)
         self._advance_to(end + round((stale + 2 * config.poll_period) * 1e9), timers)
-        bad = {name: slot.view(self.clock()).bad for name, slot in self.models[0].slots.items()}
-        return ReplayResult(
-            self.models,
-            truth_changes,
-            counts,
-            bad,
-            time.perf_counter() - started,
-            summary.duration_s,
-            start,
-            end,
-        )
+        return ReplayResult(self.models, truth_changes, time.perf_counter() - started)
 
     def _deliver(self, sensor: str, data: bytes) -> None:
         converter = self._converters[sensor]

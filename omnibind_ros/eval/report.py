@@ -231,6 +231,8 @@ def _model_section(
           f"{_pct(m['settled']['accuracy'])} of {m['settled']['scenes']}"]],
     )  # fmt: skip
     lines += _table([f"top-{k}" for k in m["top_k"]], [[_pct(v) for v in m["top_k"].values()]])
+    published = ", ".join(f"{label} {n}" for label, n in m["predicted"].items())
+    lines += [f"Top labels published: {published or 'none'}.", ""]
     lines += ["### By combination of active modalities", ""]
     lines += _table(
         ["modalities fused", "scenes", "accuracy", "settled accuracy"],
