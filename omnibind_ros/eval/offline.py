@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +47,7 @@ def evaluate_offline(
         settle_s=settle_s,
         rules=node_rules(inputs.settings),
         notes=notes,
+        machine=f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
     )
     path = write_report(report_dir, inputs.bag.summary, inputs.plan, truth, info, outcomes)
     return path, info

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,17 +37,21 @@ from omnibind_ros.pipeline.warmup import warm_up
 from omnibind_ros.ros.outputs import scene_dict
 from omnibind_ros.ros.sensor_manager import build_converter, offer_message
 
-_ENCODE, _HOTPLUG, _FUSION = 0, 1, 2  # order of events due at the same instant
+_HOTPLUG, _FUSION = 1, 2  # order of timers due at the same instant
+WAKE_MARGIN_NS = 1_000
 
 
 class BagClock:
-    """The pipeline's clock offline: seconds of bag time, set by the replay."""
+    """The pipeline's clock offline: bag time, set by the replay, in seconds from the bag's
+    start (only differences matter; small numbers keep them exact to well under a
+    nanosecond, where seconds since the epoch would blur them to a quarter microsecond)."""
 
-    def __init__(self) -> None:
-        self.now_ns = 0
+    def __init__(self, origin_ns: int) -> None:
+        self.origin_ns = origin_ns
+        self.now_ns = origin_ns
 
     def __call__(self) -> float:
-        return self.now_ns / 1e9
+        return (self.now_ns - self.origin_ns) / 1e9
 
 
 @dataclass
@@ -58,19 +63,26 @@ class ModelReplay:
     slots: dict[str, SensorSlot]
     scenes: list[dict[str, Any]] = field(default_factory=list)  # ~/scene payloads + time
     hotplug: list[dict[str, Any]] = field(default_factory=list)
+    wake_ns: int | None = None  # when its encoder is due to look at the slots again
     compute_s: float = 0.0  # wall seconds encoding and fusing since the last scene
+    work_cpu_s: float = 0.0  # CPU seconds encoding and fusing over the whole replay
+
+    @contextmanager
+    def working(self) -> Iterator[None]:
+        """Counts the model work inside: wall time per scene, CPU time in total."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.compute_s += time.perf_counter() - wall
+            self.work_cpu_s += time.process_time() - cpu
 
 
 @dataclass
 class ReplayResult:
     models: list[ModelReplay]
-    truth_changes: list[tuple[int, str]]
-    messages: dict[str, int]  # topic -> messages replayed
-    bad: dict[str, int]  # sensor -> messages that could not be converted
+    truth_changes: list[tuple[int, str]]  # (log time, label) of each truth message
     wall_s: float
-    bag_s: float
-    start_ns: int
-    end_ns: int
 
 
 class Replay:
@@ -82,7 +94,7 @@ class Replay:
         models: Sequence[tuple[str, Any]],
     ) -> None:
         self._bag, self._settings, self._plan = bag, settings, plan
-        self.clock = BagClock()
+        self.clock = BagClock(bag.summary.start_ns)
         config = settings.node
         self._converters = {name: build_converter(c) for name, c in settings.sensors.items()}
         present = set(plan.sensor_topics.values())
@@ -119,19 +131,18 @@ class Replay:
         fusion_ns = round(1e9 / config.rate_hz)
         poll_ns = round(config.poll_period * 1e9)
         timers = [(start + fusion_ns, _FUSION, fusion_ns), (start + poll_ns, _HOTPLUG, poll_ns)]
-        self._encodes: list[tuple[int, int, int]] = []  # (due ns, order, model index) heap
+        self._encodes: list[tuple[int, int]] = []  # (due ns, model index) heap
         truth_topic = self._plan.truth_topic
         sensor_of = self._plan.sensor_topics
-        counts = dict.fromkeys([*sensor_of, *([truth_topic] if truth_topic else [])], 0)
+        topics = {*sensor_of, *([truth_topic] if truth_topic else [])}
         truth_changes: list[tuple[int, str]] = []
         started = time.perf_counter()
         bar = tqdm(
             total=round(summary.duration_s, 1), unit="s", desc="replay", disable=not progress
         )
-        for message in self._bag.messages(set(counts)):
+        for message in self._bag.messages(topics):
             timers = self._advance_to(message.log_time_ns, timers)
             self.clock.now_ns = message.log_time_ns
-            counts[message.topic] += 1
             if message.topic == truth_topic:
                 label = _truth_label(message.data)
                 if label is not None:
@@ -143,17 +154,7 @@ class Replay:
         # After the last message the node runs on until its sensors have gone stale.
         stale = max((c.stale_timeout for c in self._settings.sensors.values()), default=1.0)
         self._advance_to(end + round((stale + 2 * config.poll_period) * 1e9), timers)
-        bad = {name: slot.view(self.clock()).bad for name, slot in self.models[0].slots.items()}
-        return ReplayResult(
-            self.models,
-            truth_changes,
-            counts,
-            bad,
-            time.perf_counter() - started,
-            summary.duration_s,
-            start,
-            end,
-        )
+        return ReplayResult(self.models, truth_changes, time.perf_counter() - started)
 
     def _deliver(self, sensor: str, data: bytes) -> None:
         converter = self._converters[sensor]
@@ -174,9 +175,11 @@ class Replay:
             due, kind, _ = min(timers)
             encode_due = self._encodes[0][0] if self._encodes else None
             if encode_due is not None and encode_due <= min(due, t_ns):
-                _, _, index = heapq.heappop(self._encodes)
-                self.clock.now_ns = encode_due
-                self._encode(index)
+                _, index = heapq.heappop(self._encodes)
+                if self.models[index].wake_ns == encode_due:  # else superseded by an earlier one
+                    self.models[index].wake_ns = None
+                    self.clock.now_ns = encode_due
+                    self._encode(index)
                 continue
             if due > t_ns:
                 return timers
@@ -188,20 +191,23 @@ class Replay:
     def _encode(self, index: int) -> None:
         """The encoder thread's turn: encode what is due, then wake when the next slot is."""
         run = self.models[index]
-        started = time.perf_counter()
-        run.pipeline.encode_due()
-        run.compute_s += time.perf_counter() - started
+        with run.working():
+            run.pipeline.encode_due()
         now = self.clock.now_ns
-        # Zero means data that cannot be assembled yet (a filling audio clip): the next
-        # message wakes the encoder, as it does live.
-        waits = [w for s in run.slots.values() if (w := s.next_job_due(now / 1e9))]
+        # Zero means data that cannot be assembled yet (a filling audio clip): only the next
+        # message can change that, and it wakes the encoder as it does live. Waking just
+        # after a rate limit expires makes a message arriving at that very instant win
+        # (latest wins), whatever the rounding of the two times.
+        waits = [w for s in run.slots.values() if (w := s.next_job_due(self.clock()))]
         if waits:
-            heapq.heappush(self._encodes, (now + max(1, round(min(waits) * 1e9)), 0, index))
+            wake = now + round(min(waits) * 1e9) + WAKE_MARGIN_NS
+            if run.wake_ns is None or wake < run.wake_ns:  # one pending wake-up per encoder
+                run.wake_ns = wake
+                heapq.heappush(self._encodes, (wake, index))
 
     def _fuse(self, run: ModelReplay) -> None:
-        started = time.perf_counter()
-        result = run.pipeline.fuse()
-        run.compute_s += time.perf_counter() - started
+        with run.working():
+            result = run.pipeline.fuse()
         if result is not None:
             self._published(run, result)
 

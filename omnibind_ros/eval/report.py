@@ -40,6 +40,7 @@ class RunInfo:
     settle_s: float
     rules: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    machine: str = ""  # CPUs and load while it ran: speed on a shared machine needs both
 
 
 def write_report(
@@ -162,7 +163,7 @@ def _markdown(
     speed = _speed(summary, run)
     how = (
         f"offline through the node's pipeline on bag time in {run.wall_s:.1f} s "
-        f"({speed:.1f}x real time)"
+        f"({speed:.1f}x real time; {run.machine})"
         if speed
         else f"live over DDS ({run.wall_s:.1f} s)"
     )
@@ -230,6 +231,8 @@ def _model_section(
           f"{_pct(m['settled']['accuracy'])} of {m['settled']['scenes']}"]],
     )  # fmt: skip
     lines += _table([f"top-{k}" for k in m["top_k"]], [[_pct(v) for v in m["top_k"].values()]])
+    published = ", ".join(f"{label} {n}" for label, n in m["predicted"].items())
+    lines += [f"Top labels published: {published or 'none'}.", ""]
     lines += ["### By combination of active modalities", ""]
     lines += _table(
         ["modalities fused", "scenes", "accuracy", "settled accuracy"],

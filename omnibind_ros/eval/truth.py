@@ -56,10 +56,6 @@ class Truth:
         k = bisect.bisect_right(self._starts, t_ns) - 1
         return self.spans[k].start_ns if k >= 0 and t_ns < self.spans[k].end_ns else None
 
-    @property
-    def labels(self) -> list[str]:
-        return sorted({s.label for s in self.spans})
-
 
 def truth_from_changes(changes: Iterable[tuple[int, str]], source: str) -> Truth:
     """Labels that hold from each (time, label) until the next change."""
