@@ -36,7 +36,7 @@ def test_cloud_turns_keep_heights_up_to_scale_and_radii_in_the_plane() -> None:
 def test_sound_shifts_move_frames_without_changing_their_content() -> None:
     torch.manual_seed(2)
     spectrogram = torch.randn(3, 1, 128, 100)
-    shifted = augment("audio", spectrogram)
+    shifted = augment("audio", spectrogram, audio_ops=("shift",))
     for original, moved in zip(spectrogram, shifted, strict=True):
         assert any(torch.equal(torch.roll(original, s, dims=-1), moved) for s in range(-10, 11))
 

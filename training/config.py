@@ -31,6 +31,7 @@ from omnibind_ros.core.config import ModelConfig
 from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.fusion import FUSION_KINDS
 from omnibind_ros.core.modalities import STUDENT_MODALITIES
+from training.augment import AUDIO_OPS
 from training.losses import CADLoss
 from training.runner import LoopConfig
 
@@ -145,6 +146,12 @@ class CadConfig:
     order: str = "random"  # "random" (seeded) or "fixed" (the order of ``students``)
     init: str = "previous"  # "previous", "fresh" or a bundle path (see training.stage_io)
     augment: tuple[str, ...] = ()  # students whose batches are perturbed (training.augment)
+    audio_augment: tuple[str, ...] = AUDIO_OPS  # what an augmented sound batch gets
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.audio_augment) - set(AUDIO_OPS))
+        if unknown:
+            raise ConfigError(f"audio_augment: {unknown} unknown; choose from {list(AUDIO_OPS)}")
 
 
 @dataclass(frozen=True)
@@ -157,10 +164,13 @@ class AfConfig:
     tau: float = 0.07
     init: str = "previous"
     sensor_failure: float = 0.0  # chance an example has one stuck or stale sensor
+    corruption: float = 0.0  # chance an example has one sensor with corrupted input
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.sensor_failure <= 1.0:
-            raise ConfigError(f"sensor_failure must lie in [0, 1], got {self.sensor_failure}")
+        for key in ("sensor_failure", "corruption"):
+            value = getattr(self, key)
+            if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
+                raise ConfigError(f"{key} must lie in [0, 1], got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,7 @@ class SceneFuser:
             top_k = self._model.classify(fused, top_k=self.top_k)
             sensors = []
             for view, weight in zip(selected, weights, strict=True):
-                ((label, score),) = self._model.classify(view.embedding, top_k=1)
+                ((label, score),) = self._model.classify(view.embedding, 1, view.modality)
                 result = SensorResult(
                     view.name, view.modality, label, float(score), view.stamp_ns,
                     view.frame_id, float(weight),
