@@ -229,7 +229,7 @@ def _logistic_reference(config: TrainConfig, test_inputs: np.ndarray, labels: np
         cache_dir=Path(config.cache_dir),
     )  # fmt: skip
     flat = train.inputs["audio"].reshape(len(train), -1).astype(np.float32)
-    classifier = LogisticRegression(max_iter=2000, C=0.1)
+    classifier = LogisticRegression(max_iter=300, C=0.1)
     classifier.fit(flat, np.asarray(train.classes)[train.labels])
     predicted = classifier.predict(test_inputs.reshape(len(test_inputs), -1).astype(np.float32))
     return float(np.mean(predicted == np.asarray(train.classes)[labels]))
