@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmark_modules import load_benchmark_module
 from dataset_files import write_wav
 
 from training.dataset import build_dataset, read_manifest
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def _sources():
-    path = ROOT / "benchmarks" / "real_data_sources.py"
-    spec = importlib.util.spec_from_file_location("real_data_sources", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_module("real_data_sources")
 
 
 @pytest.fixture(scope="module")
