@@ -32,6 +32,7 @@ from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.fusion import FUSION_KINDS
 from omnibind_ros.core.modalities import STUDENT_MODALITIES
 from training.augment import AUDIO_OPS
+from training.config_types import checked, require_positive
 from training.losses import CADLoss
 from training.runner import LoopConfig
 
@@ -55,7 +56,7 @@ def build_dataclass(cls: type, raw: Any, where: str) -> Any:
         elif dataclasses.is_dataclass(hint):
             kwargs[key] = build_dataclass(hint, value, f"{where}.{key}")
         else:
-            kwargs[key] = value
+            kwargs[key] = checked(value, hint, f"{where}.{key}")
     try:
         return cls(**kwargs)
     except TypeError as error:  # a required key left out
@@ -84,6 +85,11 @@ class SimData:
     test_world_seed: int = 1  # held-out: another world seed, never seen in training
     test_scenes: int = 1000
     workers: int = 2  # rendering processes
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if not f.name.endswith("seed") and getattr(self, f.name) < 1:
+                raise ConfigError(f"{f.name} must be at least 1, got {getattr(self, f.name)}")
 
 
 # Share of a dataset's train groups that teacher and students never see, kept for stage II.
@@ -137,6 +143,9 @@ class TeacherConfig:
     tau: float = 0.07
     init: str = "fresh"  # "fresh" or a bundle path (see training.stage_io)
 
+    def __post_init__(self) -> None:
+        require_positive(self.tau, "tau")
+
 
 @dataclass(frozen=True)
 class CadConfig:
@@ -167,6 +176,9 @@ class AfConfig:
     corruption: float = 0.0  # chance an example has one sensor with corrupted input
 
     def __post_init__(self) -> None:
+        require_positive(self.tau, "tau")
+        if self.full_vocab_weight < 0:
+            raise ConfigError(f"full_vocab_weight must be >= 0, got {self.full_vocab_weight}")
         for key in ("sensor_failure", "corruption"):
             value = getattr(self, key)
             if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
@@ -182,6 +194,11 @@ class ReportConfig:
     noise_std: float = 1.0  # the noise that replaces one modality, in preprocessed units
 
     def __post_init__(self) -> None:
+        require_positive(self.noise_std, "noise_std")
+        if self.cad_ablation_steps < 1:
+            raise ConfigError(
+                f"cad_ablation_steps must be at least 1, got {self.cad_ablation_steps}"
+            )
         if self.cad_ablation_seeds < 1:
             raise ConfigError(
                 f"cad_ablation_seeds must be at least 1, got {self.cad_ablation_seeds}"
