@@ -49,7 +49,8 @@ def describe(hint: Any) -> str:
     if hint is type(None):
         return "null"
     if origin is tuple:
-        return f"a list of {describe(args[0])}s"
+        item = describe(args[0]).removeprefix("a ").removeprefix("an ")
+        return f"a list of {item}s"
     if origin is dict or hint is dict:
         return "a mapping"
     return {bool: "true/false", int: "an integer", float: "a number", str: "a string"}.get(
