@@ -72,6 +72,38 @@ def test_runtime_label_and_template_changes_are_saved(tmp_path) -> None:
     torch.testing.assert_close(loaded.label_bank.embeddings, model.label_bank.embeddings)
 
 
+def test_per_modality_templates_are_kept_in_the_bundle(tmp_path) -> None:
+    config = ModelConfig.from_dict(
+        {
+            "encoders": {"image": {}, "audio": {}},
+            "text": {"templates": {"audio": "a {} said aloud"}},
+        }
+    )
+    loaded = load_bundle(save_bundle(OmniBindModel(config, LABELS), tmp_path / "m.omnibind"))
+    assert loaded.label_bank.templates == {"audio": "a {} said aloud"}
+    assert loaded.label_bank.template_for("image") == "a photo of a {}"
+
+
+def test_a_bundle_from_before_per_modality_templates_uses_its_one_template(
+    bundle_path, tmp_path
+) -> None:
+    old = rewritten(bundle_path, tmp_path, lambda p: p["config"]["text"].pop("templates"))
+    loaded = load_bundle(old)
+    assert loaded.label_bank.templates == {}
+    torch.testing.assert_close(
+        loaded.label_bank.embeddings_for("audio"), loaded.label_bank.embeddings
+    )
+
+
+def test_the_shipped_bundle_loads_and_predicts_with_weights() -> None:
+    from omnibind_ros.paths import default_bundle_path
+
+    model = load_bundle(default_bundle_path())
+    prediction = model.predict(raw_samples(0))
+    assert len(prediction.weights) == len(model.modalities)
+    assert sum(prediction.weights.values()) == pytest.approx(1.0)
+
+
 def test_meta_is_stored_and_must_be_json(model, tmp_path) -> None:
     path = save_bundle(model, tmp_path / "m.omnibind", meta={"val_accuracy": 0.91})
     assert read_bundle(path).meta["val_accuracy"] == 0.91

@@ -12,10 +12,14 @@ D = 64
 MAX_TOKENS = 8
 
 
-@pytest.mark.parametrize("kind", FUSION_KINDS)
-def test_onnx_fusion_matches_torch_on_random_subsets(kind: str, tmp_path) -> None:
+CASES = [(kind, {"heads": 4} if kind == "adaptive" else {}) for kind in FUSION_KINDS]
+CASES.append(("adaptive", {"heads": 4, "reliability": True}))
+
+
+@pytest.mark.parametrize(("kind", "params"), CASES)
+def test_onnx_fusion_matches_torch_on_random_subsets(kind: str, params: dict, tmp_path) -> None:
     torch.manual_seed(1)
-    module = build_fusion(kind, D, MAX_TOKENS, {"heads": 4} if kind == "adaptive" else {})
+    module = build_fusion(kind, D, MAX_TOKENS, params)
     with torch.no_grad():
         for parameter in module.parameters():
             parameter.add_(0.1 * torch.randn_like(parameter))

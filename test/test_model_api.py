@@ -75,9 +75,19 @@ def test_predict_top_k_agrees_with_classify_of_the_fused_embedding(model, sample
 def test_per_modality_result_is_that_modalitys_own_top_label(model, samples) -> None:
     prediction = model.predict({"audio": samples["audio"], "event": samples["event"]})
     for modality in ("audio", "event"):
-        label, score = model.classify(model.encode(modality, samples[modality]), top_k=1)[0]
+        embedding = model.encode(modality, samples[modality])
+        label, score = model.classify(embedding, top_k=1, modality=modality)[0]
         assert prediction.per_modality[modality][0] == label
         assert prediction.per_modality[modality][1] == pytest.approx(score, abs=1e-6)
+
+
+def test_each_modality_is_classified_against_its_own_label_prompts(model) -> None:
+    bank = model.label_bank
+    assert bank.template_for("audio") == "the sound of a {}"
+    assert bank.template_for("image") == bank.template == "a photo of a {}"
+    expected = model.text_encoder.encode([f"the sound of a {label}" for label in model.labels])
+    torch.testing.assert_close(bank.embeddings_for("audio"), expected)
+    assert not torch.allclose(bank.embeddings_for("audio"), bank.embeddings)
 
 
 def test_a_single_modality_prediction_fuses_to_itself_under_mean_fusion(samples) -> None:

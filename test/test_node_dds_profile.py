@@ -6,11 +6,10 @@ sensor-data QoS (benchmarks/bench_dds_delivery.py compares with Fast DDS default
 
 from __future__ import annotations
 
-import importlib.util
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from benchmark_modules import load_benchmark_module
 from ros_harness import domain_id_for
 
 from omnibind_ros.ros.middleware import (
@@ -21,16 +20,11 @@ from omnibind_ros.ros.middleware import (
 
 pytestmark = pytest.mark.ros
 
-ROOT = Path(__file__).resolve().parent.parent
 NS = {"dds": "http://www.eprosima.com/XMLSchemas/fastRTPS_Profiles"}
 
 
 def load_bench():
-    path = ROOT / "benchmarks" / "bench_dds_delivery.py"
-    spec = importlib.util.spec_from_file_location("bench_dds_delivery", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_module("bench_dds_delivery")
 
 
 def test_profile_gives_every_participant_a_large_shared_memory_segment() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from training.report_markdown import _helps, _paired_gain
+from training.report_markdown import _helps, _paired_gain, _verdict
 
 
 def _runs(base: list[float], variant: list[float]) -> dict[str, dict[str, list[float]]]:
@@ -26,6 +26,57 @@ def test_a_gain_within_the_seed_noise_does_not_help() -> None:
     assert not _helps(runs, "con", "cross")
 
 
-def test_one_seed_has_no_error_estimate_and_any_gain_counts() -> None:
-    assert _helps(_runs([0.50], [0.51]), "con", "cross")
-    assert not _helps(_runs([0.50], [0.49]), "con", "cross")
+def test_one_seed_gives_no_verdict() -> None:
+    assert _helps(_runs([0.50], [0.51]), "con", "cross") is None
+    assert _helps(_runs([0.50], [0.49]), "con", "cross") is None
+    assert "not enough seeds" in _verdict(None)
+
+
+def _results(seeds: int):
+    from training.fusion_eval import SubsetScores
+    from training.report import ReportResults
+
+    # image (0) strong, audio (1) weak; AF loses to the image on image+audio.
+    af = SubsetScores({(0,): 0.95, (1,): 0.60, (0, 1): 0.93}, single=[0.95, 0.60])
+    other = SubsetScores({(0,): 0.95, (1,): 0.60, (0, 1): 0.96}, single=[0.95, 0.60])
+    fusions = {"AF": af, "Linear": other, "Mean": other, "AF w/o negatives": other}
+    per_seed = [0.6 + 0.01 * i for i in range(seeds)]
+    variants = ("L_con", "L_con + L_cross", "L_con + L_self", "L_con + L_cross + L_self")
+    return ReportResults(
+        modalities=("image", "audio"),
+        test_scenes=100,
+        fusion_scores=fusions,
+        cad_ablation={"audio": {v: per_seed for v in variants}},
+        cad_full_accuracy={"audio": 0.6},
+        robustness={m: {n: 0.8 for n in fusions} for m in ("image", "audio")},
+        clean={n: 0.93 for n in fusions},
+        timings={"all": 10.0},
+        noised_subsets={"image": {(0, 1): 0.55}, "audio": {(0, 1): 0.94}},
+        data_lines=["train: samples 80 audio, 90 image; combinations 170 audio+image"],
+    )
+
+
+def test_a_dataset_report_describes_that_data_and_shows_the_worst_cases(tmp_path) -> None:
+    from training.config import parse_config, read_yaml
+    from training.report_markdown import render_markdown
+    from training.train_cli import DEFAULT_CONFIG
+
+    raw = read_yaml(DEFAULT_CONFIG.parent / "tiny.yaml")
+    raw["data"] = {"source": {"manifest": str(tmp_path / "digits")}}
+    raw["model"] = {"encoders": {"image": {}, "audio": {}}}
+    raw["cad"].update(students=["audio"], augment=["audio"])
+    raw["report"]["cad_ablation_seeds"] = 1
+    config = parse_config(raw)
+    bundle = tmp_path / "b.omnibind"
+    bundle.write_bytes(b"x")
+    text = render_markdown(_results(1), config, bundle, "omnibind train report", "mine.yaml")
+    for simulator_wording in ("simulat", "world seed", "make model", "63", "6, 15"):
+        assert simulator_wording not in text
+    assert f"the test split of `{tmp_path / 'digits'}`" in text
+    assert "train: samples 80 audio, 90 image; combinations 170 audio+image" in text
+    assert "the 2 sensors give 2 and 1 combinations" in text
+    assert "1 of 1 short; worst image+audio: -2.00 points" in text
+    # image noised: AF 55 against the clean audio alone (AF over audio) 60: 5 points below.
+    assert "1 of 2 below; worst image noised in image+audio: -5.00 points" in text
+    assert text.count("not enough seeds") == 3
+    assert "omnibind train all --config mine.yaml" in text

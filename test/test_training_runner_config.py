@@ -53,6 +53,15 @@ def test_every_loop_follows_the_run_seed_unless_it_sets_its_own(tmp_path: Path) 
         ("model: {fusion: {kind: sum}}\n", "fusion.kind"),
         ("af: {sensor_failure: 1.5}\n", r"af: sensor_failure must lie in \[0, 1\]"),
         ("report: {cad_ablation_seeds: 0}\n", "report: cad_ablation_seeds must be at least 1"),
+        ("teacher: {loop: {lr: fast}}\n", r"loop\.lr must be a number, got 'fast'"),
+        ("af: {loop: {device: tpu}}\n", "loop.device must be auto, cpu, cuda or cuda:N"),
+        ("af: {negatives: maybe}\n", "af.negatives must be true/false, got 'maybe'"),
+        ("af: {tau: -1}\n", "af: tau must be > 0"),
+        ("seed: one\n", "seed must be an integer, got 'one'"),
+        ("cad: {students: audio}\n", "cad.students must be a list of strings"),
+        ("data: {sim: {test_scenes: 0}}\n", "test_scenes must be at least 1"),
+        ("cad: {audio_augment: [reverb]}\n", r"audio_augment: \['reverb'\] unknown"),
+        ("af: {corruption: 2}\n", r"corruption must lie in \[0, 1\]"),
     ],
 )
 def test_bad_values_are_config_errors_naming_the_key(

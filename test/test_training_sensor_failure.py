@@ -88,3 +88,40 @@ def test_training_with_sensor_failures_needs_the_stuck_bank() -> None:
     labels = torch.randint(0, 3, (B,))
     loss, metrics = objective((_batch()[0][:, :3], torch.ones(B, 3, dtype=torch.bool), labels))
     assert torch.isfinite(loss) and "neg" in metrics
+
+
+def test_input_corruptions_cover_every_kind_and_keep_shapes() -> None:
+    import numpy as np
+
+    from training.sensor_failure import CORRUPTIONS, corrupt_inputs
+
+    rng = np.random.default_rng(0)
+    clean = rng.uniform(-1, 1, (200, 1, 8, 20)).astype(np.float16)
+    corrupted = corrupt_inputs(clean, np.random.default_rng(1))
+    assert corrupted.shape == clean.shape and corrupted.dtype == np.float32
+    changed = ~np.isclose(corrupted, clean.astype(np.float32)).all(axis=(1, 2, 3))
+    assert changed.mean() > 0.9  # a corruption that changes nothing would teach nothing
+    blank = np.ptp(corrupted.reshape(200, -1), axis=1) == 0
+    assert blank.any() and len(CORRUPTIONS) == 5
+    # A dropped span holds the sample's minimum over most of its last axis.
+    lows = (corrupted == clean.astype(np.float32).min(axis=(1, 2, 3), keepdims=True)).mean(
+        axis=(1, 2, 3)
+    )
+    assert (lows > 0.45).any()
+    cloud = rng.normal(size=(4, 64, 3)).astype(np.float32)
+    assert corrupt_inputs(cloud, np.random.default_rng(2)).shape == cloud.shape
+
+
+def test_corrupting_one_sensor_leaves_single_sensor_rows_alone() -> None:
+    from training.sensor_failure import corrupt_one_sensor
+
+    embeddings, chosen = _batch()
+    corrupted = -embeddings
+    torch.manual_seed(0)
+    out = corrupt_one_sensor(embeddings, chosen, corrupted, probability=1.0)
+    changed = (out != embeddings).any(dim=-1)  # (B, M)
+    assert not changed[:8].any()
+    several = chosen.sum(dim=1) >= 2
+    assert (changed.sum(dim=1)[several] == 1).all()
+    assert (changed <= chosen).all()
+    assert torch.equal(out[changed], corrupted[changed])

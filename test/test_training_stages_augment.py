@@ -36,7 +36,7 @@ def test_cloud_turns_keep_heights_up_to_scale_and_radii_in_the_plane() -> None:
 def test_sound_shifts_move_frames_without_changing_their_content() -> None:
     torch.manual_seed(2)
     spectrogram = torch.randn(3, 1, 128, 100)
-    shifted = augment("audio", spectrogram)
+    shifted = augment("audio", spectrogram, audio_ops=("shift",))
     for original, moved in zip(spectrogram, shifted, strict=True):
         assert any(torch.equal(torch.roll(original, s, dims=-1), moved) for s in range(-10, 11))
 
@@ -48,3 +48,32 @@ def test_grid_shifts_fill_the_uncovered_border_with_zeros() -> None:
     assert out.max() == 1 and out.min() == 0
     moved = (out == 0).flatten(1).any(dim=1)
     assert moved.any()  # most draws move the view; a zero shift leaves it whole
+
+
+def test_sound_gain_shifts_every_bin_of_a_clip_by_one_constant() -> None:
+    torch.manual_seed(4)
+    spectrogram = torch.randn(6, 1, 16, 20)
+    louder = augment("audio", spectrogram, audio_ops=("gain",))
+    shift = louder - spectrogram
+    assert torch.allclose(shift, shift[:, :, :1, :1].expand_as(shift), atol=1e-6)
+    assert (shift.abs() <= 0.3 + 1e-6).all()
+
+
+def test_sound_noise_raises_quiet_bins_and_keeps_loud_ones() -> None:
+    torch.manual_seed(5)
+    spectrogram = torch.randn(6, 1, 16, 20)
+    noisy = augment("audio", spectrogram, audio_ops=("noise",))
+    assert (noisy >= spectrogram - 1e-6).all()  # energies only add
+    peak = spectrogram.amax(dim=(1, 2, 3))
+    assert torch.allclose(noisy.amax(dim=(1, 2, 3)), peak, atol=0.1)
+
+
+def test_sound_masks_set_spans_of_frames_or_bands_to_the_clip_mean() -> None:
+    torch.manual_seed(6)
+    spectrogram = torch.randn(32, 1, 40, 50)
+    masked = augment("audio", spectrogram, audio_ops=("mask",))
+    mean = spectrogram.mean(dim=(1, 2, 3), keepdim=True)
+    hit = masked != spectrogram
+    assert hit.any()
+    assert torch.allclose(masked[hit], mean.expand_as(masked)[hit])
+    assert hit.float().mean() < 0.5

@@ -4,9 +4,10 @@ Every encoder is frozen, so each scene of the modality-free set is embedded once
 modality it has; training then draws, per example and per step, a random non-empty subset
 of those embeddings (uniform over subsets, as at test time every subset may occur) and fuses
 it. Hard negatives are the labels that the chosen modalities predict wrongly (a random wrong
-label when all are right). With ``af.sensor_failure`` some examples carry one broken sensor
-(training.sensor_failure). ``af.fusion`` and ``af.negatives`` select the baselines: ``mean``
-(nothing to train), ``linear``, and AF without negative labels.
+label when all are right). With ``af.sensor_failure`` some examples carry one stuck or stale
+sensor, with ``af.corruption`` one sensor whose input was corrupted (training.sensor_failure).
+``af.fusion`` and ``af.negatives`` select the baselines: ``mean`` (nothing to train),
+``linear``, and AF without negative labels.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from omnibind_ros.core.config import ModelConfig
 from omnibind_ros.core.fusion import Fusion, build_fusion
 from omnibind_ros.core.modalities import modality_index
 from omnibind_ros.core.model import OmniBindModel
@@ -27,7 +29,12 @@ from training.embedding import ArrayDataset, collate_batch, embed_scenes
 from training.losses import af_loss, hard_negative_mask
 from training.runner import TrainResult, train
 from training.scenes import SceneSet
-from training.sensor_failure import break_one_sensor, stuck_sensor_bank
+from training.sensor_failure import (
+    break_one_sensor,
+    corrupt_one_sensor,
+    corrupted_embeddings,
+    stuck_sensor_bank,
+)
 from training.stage_data import fusion_scenes
 from training.stage_io import initial_model, record_timing, training_device, write_stage_bundle
 
@@ -56,10 +63,12 @@ def type_ids_for(modalities: tuple[str, ...]) -> torch.Tensor:
 
 
 class FusionObjective(nn.Module):
-    """Scene embeddings (B, M, D) + presence + labels -> L_AF of a random subset per example.
+    """Scene embeddings (B, M, D) + presence + labels [+ corrupted embeddings (B, M, D)] ->
+    L_AF of a random subset per example.
 
     ``stuck_bank`` (M, L, D), from :func:`fusion_failure_bank`, is needed when
-    ``af.sensor_failure`` is on.
+    ``af.sensor_failure`` is on; the corrupted column (``fusion_dataset(corrupt_seed=...)``)
+    when ``af.corruption`` is.
     """
 
     def __init__(
@@ -80,10 +89,14 @@ class FusionObjective(nn.Module):
         self.af = af
 
     def forward(self, batch):
-        embeddings, present, labels = batch
+        embeddings, present, labels, *corrupted = batch
         mask = random_subsets(present)
         if self.af.sensor_failure:
             embeddings = break_one_sensor(embeddings, mask, self.stuck_bank, self.af.sensor_failure)
+        if self.af.corruption:
+            if not corrupted:
+                raise ValueError("af.corruption needs the dataset's corrupted embeddings")
+            embeddings = corrupt_one_sensor(embeddings, mask, corrupted[0], self.af.corruption)
         fused = self.fusion(embeddings, self.type_ids.expand(len(labels), -1), mask)
         negatives = (
             hard_negative_mask(embeddings, self.text_bank, labels, present=mask)
@@ -103,12 +116,31 @@ class FusionObjective(nn.Module):
         return terms.total, {**terms.parts, "acc": correct.float().mean()}
 
 
-def fusion_dataset(model: OmniBindModel, scenes: SceneSet, device: torch.device) -> ArrayDataset:
-    """(frozen embeddings (M, D), presence (M,), label) per scene, M = model.modalities."""
+def fusion_dataset(
+    model: OmniBindModel,
+    scenes: SceneSet,
+    device: torch.device,
+    corrupt_seed: int | None = None,
+) -> ArrayDataset:
+    """(frozen embeddings (M, D), presence (M,), label) per scene, M = model.modalities; with
+    ``corrupt_seed``, also each sample's embedding after one random input corruption."""
     modalities = model.modalities
     embeddings = embed_scenes(model.encoders, scenes, modalities, device)
     present = torch.stack([torch.as_tensor(scenes.present[m]) for m in modalities], dim=1)
-    return ArrayDataset(embeddings, present, scenes.labels)
+    columns = [embeddings, present, scenes.labels]
+    if corrupt_seed is not None:
+        columns.append(
+            corrupted_embeddings(
+                model.encoders, scenes.inputs, scenes.present, modalities, corrupt_seed, device
+            )
+        )
+    return ArrayDataset(*columns)
+
+
+def stage_two_dataset(config: TrainConfig, model: OmniBindModel, device) -> ArrayDataset:
+    """:func:`fusion_dataset` of the run's stage II scenes, as ``run_af`` trains on them."""
+    scenes = fusion_scenes(config, list(model.modalities))
+    return fusion_dataset(model, scenes, device, config.seed if config.af.corruption else None)
 
 
 def fusion_failure_bank(model: OmniBindModel) -> torch.Tensor:
@@ -117,14 +149,16 @@ def fusion_failure_bank(model: OmniBindModel) -> torch.Tensor:
     return stuck_sensor_bank(model.encoders, shapes, model.modalities)
 
 
-def fusion_params(model: OmniBindModel, kind: str) -> dict:
-    """The model's fusion parameters (heads, ...) when ``kind`` is its kind; else defaults."""
-    return model.config.fusion.params if kind == model.config.fusion.kind else {}
+def fusion_params(model_config: ModelConfig, kind: str) -> dict:
+    """A model config's fusion parameters (heads, ...) when ``kind`` is its kind; else the
+    defaults of ``kind``."""
+    return dict(model_config.fusion.params) if kind == model_config.fusion.kind else {}
 
 
-def new_fusion(model: OmniBindModel, kind: str) -> Fusion:
-    """A freshly initialised fusion module of ``kind`` shaped for ``model``."""
-    params = fusion_params(model, kind)
+def new_fusion(model: OmniBindModel, kind: str, params: dict | None = None) -> Fusion:
+    """A freshly initialised fusion module of ``kind`` shaped for ``model`` (``params``:
+    default the model's own)."""
+    params = fusion_params(model.config, kind) if params is None else params
     return build_fusion(kind, model.embed_dim, model.config.fusion.max_tokens, params)
 
 
@@ -164,15 +198,15 @@ def run_af(
     scenes = fusion_scenes(config, list(config.model_config().modalities))
     model = initial_model(config, "af", af.init, scenes.classes)
     model.encoders.to(device)
-    dataset = fusion_dataset(model, scenes, device)
+    dataset = fusion_dataset(model, scenes, device, config.seed if af.corruption else None)
     model.encoders.cpu()
     stuck_bank = fusion_failure_bank(model)
     record_timing(config, "af data", time.monotonic() - started)
     torch.manual_seed(config.seed)  # the fusion's random init is part of the run
-    fusion = new_fusion(model, af.fusion)
-    model.config.fusion = replace(
-        model.config.fusion, kind=af.fusion, params=fusion_params(model, af.fusion)
-    )
+    # This run's model config decides the fusion's form, whatever bundle stage II starts from.
+    params = fusion_params(config.model_config(), af.fusion)
+    fusion = new_fusion(model, af.fusion, params)
+    model.config.fusion = replace(model.config.fusion, kind=af.fusion, params=params)
     model.fusion = fusion
     started = time.monotonic()
     result = train_fusion(

@@ -2,7 +2,9 @@
 
 Students see a few hundred scenes each and memorise them within a few epochs; label-preserving
 perturbations of the preprocessed input (the sensor moved a little, the sound started a little
-earlier, the cloud was seen from another heading) stretch that data. Everything draws from
+earlier, was louder, quieter or noisier, lost a moment or a band, the cloud was seen from
+another heading) stretch that data, and make a student trained on a few speakers or rooms
+hold up on the next one. Everything draws from
 the global torch RNG, which checkpoints restore, so resume stays exact. No library here
 augments these tensor layouts batch-wise (torchvision's ops cannot load beside the CPU
 torch), hence the few lines below.
@@ -15,6 +17,13 @@ import math
 import torch
 
 MAX_SHIFT = 0.1  # of the height/width (grids) or of the frames (spectrograms)
+# Spectrogram perturbations (preprocessed, normalised log-mel units; the default
+# normalisation divides natural-log band energies by about 9, so 0.25 is about 10 dB):
+AUDIO_OPS = ("shift", "gain", "noise", "mask")
+MAX_GAIN = 0.3  # +-0.3: the recording about 12 dB louder or quieter
+NOISE_BELOW_PEAK = (0.25, 0.75)  # a noise floor 10-30 dB below the loudest band
+LOG_SHARPNESS = 9.0  # natural-log units per normalised unit, for adding energies
+MASKS, MAX_MASK = 2, 0.15  # SpecAugment: up to 2 time and 2 band masks of up to 15 %
 
 
 def _shift_grid(batch: torch.Tensor, max_shift: int, flip: bool) -> torch.Tensor:
@@ -40,6 +49,53 @@ def _shift_time(batch: torch.Tensor, max_shift: int) -> torch.Tensor:
     return torch.stack([torch.roll(x, s, dims=-1) for x, s in zip(batch, shifts, strict=True)])
 
 
+def _gain(batch: torch.Tensor) -> torch.Tensor:
+    """A louder or quieter recording: log energies shift by one constant per sample."""
+    return batch + (2 * torch.rand(len(batch), 1, 1, 1) - 1) * MAX_GAIN
+
+
+def _noise_floor(batch: torch.Tensor) -> torch.Tensor:
+    """Background noise added to the sound: energies add, so in log units each bin becomes the
+    smooth maximum of itself and a (slightly uneven) floor below the sample's peak."""
+    low, high = NOISE_BELOW_PEAK
+    depth = low + (high - low) * torch.rand(len(batch), 1, 1, 1)
+    floor = batch.amax(dim=(1, 2, 3), keepdim=True) - depth + 0.05 * torch.randn_like(batch)
+    return torch.logaddexp(LOG_SHARPNESS * batch, LOG_SHARPNESS * floor) / LOG_SHARPNESS
+
+
+def _spec_mask(batch: torch.Tensor) -> torch.Tensor:
+    """SpecAugment-style masking: a few random spans of frames and of mel bands set to the
+    sample's mean, so no single moment or band decides the label."""
+    out = batch.clone()
+    b, _, bands, frames = batch.shape
+    fill = batch.mean(dim=(1, 2, 3))
+    for axis, size in ((-1, frames), (-2, bands)):
+        for _ in range(MASKS):
+            width = (torch.rand(b) * MAX_MASK * size).long()
+            start = (torch.rand(b) * (size - width + 1)).long()
+            index = torch.arange(size)
+            hit = (index >= start[:, None]) & (index < (start + width)[:, None])  # (B, size)
+            shape = (b, 1, 1, size) if axis == -1 else (b, 1, size, 1)
+            out = torch.where(hit.view(shape), fill.view(b, 1, 1, 1), out)
+    return out
+
+
+def augment_sound(batch: torch.Tensor, ops: tuple[str, ...] = AUDIO_OPS) -> torch.Tensor:
+    """(B, 1, mels, frames): ``ops`` of AUDIO_OPS applied in that order."""
+    unknown = sorted(set(ops) - set(AUDIO_OPS))
+    if unknown:
+        raise ValueError(f"unknown audio augmentations {unknown}; known: {AUDIO_OPS}")
+    if "shift" in ops:
+        batch = _shift_time(batch, max(1, round(MAX_SHIFT * batch.shape[-1])))
+    if "gain" in ops:
+        batch = _gain(batch)
+    if "noise" in ops:
+        batch = _noise_floor(batch)
+    if "mask" in ops:
+        batch = _spec_mask(batch)
+    return batch
+
+
 def _turn_cloud(batch: torch.Tensor) -> torch.Tensor:
     """(B, N, 3+): per sample, a random heading (rotation about z) and a 0.9-1.1 scale."""
     angle = torch.rand(len(batch), device=batch.device) * 2 * math.pi
@@ -53,10 +109,13 @@ def _turn_cloud(batch: torch.Tensor) -> torch.Tensor:
     return turned
 
 
-def augment(modality: str, batch: torch.Tensor) -> torch.Tensor:
-    """A randomly perturbed copy of a preprocessed batch of ``modality``."""
+def augment(
+    modality: str, batch: torch.Tensor, audio_ops: tuple[str, ...] = AUDIO_OPS
+) -> torch.Tensor:
+    """A randomly perturbed copy of a preprocessed batch of ``modality`` (``audio_ops``: which
+    of AUDIO_OPS a sound batch gets)."""
     if modality == "lidar":
         return _turn_cloud(batch)
     if modality == "audio":
-        return _shift_time(batch, max(1, round(MAX_SHIFT * batch.shape[-1])))
+        return augment_sound(batch, audio_ops)
     return _shift_grid(batch, max(1, round(MAX_SHIFT * batch.shape[-1])), flip=True)

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from omnibind_ros.core.model import OmniBindModel
-from training.augment import augment
+from training.augment import AUDIO_OPS, augment
 from training.config import CadConfig, TrainConfig
 from training.embedding import ArrayDataset, accuracy, collate_batch, embed_array
 from training.losses import CADLoss
@@ -40,17 +40,19 @@ class DistillationObjective(nn.Module):
         text_bank: torch.Tensor,
         loss: CADLoss,
         augment_as: str | None = None,
+        audio_ops: tuple[str, ...] = AUDIO_OPS,
     ) -> None:
         super().__init__()
         self.student = student
         self.register_buffer("text_bank", text_bank.clone())
         self.loss = loss
         self.augment_as = augment_as
+        self.audio_ops = audio_ops
 
     def forward(self, batch):
         inputs, image_embeddings, labels = batch
         if self.training and self.augment_as is not None:
-            inputs = augment(self.augment_as, inputs)
+            inputs = augment(self.augment_as, inputs, self.audio_ops)
         embeddings = self.student(inputs)
         terms = self.loss(embeddings, labels, self.text_bank, image_embeddings)
         correct = (embeddings.detach() @ self.text_bank.T).argmax(dim=1) == labels
@@ -83,13 +85,14 @@ def distill(
     out_dir: Path,
     *,
     augment_as: str | None = None,
+    audio_ops: tuple[str, ...] = AUDIO_OPS,
     resume: bool = False,
     stop_after: int | None = None,
     desc: str = "cad",
 ) -> TrainResult:
     """Train one student encoder in place with L_CAD (``augment_as``: its modality, to
-    augment its batches)."""
-    objective = DistillationObjective(student, text_bank, loss, augment_as)
+    augment its batches; ``audio_ops``: the augmentations of a sound student)."""
+    objective = DistillationObjective(student, text_bank, loss, augment_as, audio_ops)
     return train(
         objective, dataset, loop, out_dir, resume=resume, stop_after=stop_after, desc=desc,
         collate_fn=collate_batch,
@@ -121,11 +124,12 @@ def run_cad(
         result = distill(
             model.encoders[student],
             dataset,
-            model.label_bank.embeddings,
+            model.label_bank.embeddings_for(student),  # the student's own label prompts
             cad.losses,
             cad.loop,
             config.out_path / "cad" / student,
             augment_as=student if student in cad.augment else None,
+            audio_ops=cad.audio_augment,
             resume=resume,
             stop_after=stop_after,
             desc=f"cad:{student}",
@@ -138,7 +142,7 @@ def run_cad(
         test_accuracy[student] = accuracy(
             embed_array(model.encoders[student], test.inputs[student], device),
             torch.as_tensor(test.labels),
-            model.label_bank.embeddings,
+            model.label_bank.embeddings_for(student),
         )
         log.info("cad: %s held-out accuracy %.3f", student, test_accuracy[student])
     model.encoders.cpu()

@@ -31,6 +31,8 @@ from omnibind_ros.core.config import ModelConfig
 from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.fusion import FUSION_KINDS
 from omnibind_ros.core.modalities import STUDENT_MODALITIES
+from training.augment import AUDIO_OPS
+from training.config_types import checked, require_positive
 from training.losses import CADLoss
 from training.runner import LoopConfig
 
@@ -54,7 +56,7 @@ def build_dataclass(cls: type, raw: Any, where: str) -> Any:
         elif dataclasses.is_dataclass(hint):
             kwargs[key] = build_dataclass(hint, value, f"{where}.{key}")
         else:
-            kwargs[key] = value
+            kwargs[key] = checked(value, hint, f"{where}.{key}")
     try:
         return cls(**kwargs)
     except TypeError as error:  # a required key left out
@@ -83,6 +85,11 @@ class SimData:
     test_world_seed: int = 1  # held-out: another world seed, never seen in training
     test_scenes: int = 1000
     workers: int = 2  # rendering processes
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if not f.name.endswith("seed") and getattr(self, f.name) < 1:
+                raise ConfigError(f"{f.name} must be at least 1, got {getattr(self, f.name)}")
 
 
 # Share of a dataset's train groups that teacher and students never see, kept for stage II.
@@ -136,6 +143,9 @@ class TeacherConfig:
     tau: float = 0.07
     init: str = "fresh"  # "fresh" or a bundle path (see training.stage_io)
 
+    def __post_init__(self) -> None:
+        require_positive(self.tau, "tau")
+
 
 @dataclass(frozen=True)
 class CadConfig:
@@ -145,6 +155,12 @@ class CadConfig:
     order: str = "random"  # "random" (seeded) or "fixed" (the order of ``students``)
     init: str = "previous"  # "previous", "fresh" or a bundle path (see training.stage_io)
     augment: tuple[str, ...] = ()  # students whose batches are perturbed (training.augment)
+    audio_augment: tuple[str, ...] = AUDIO_OPS  # what an augmented sound batch gets
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.audio_augment) - set(AUDIO_OPS))
+        if unknown:
+            raise ConfigError(f"audio_augment: {unknown} unknown; choose from {list(AUDIO_OPS)}")
 
 
 @dataclass(frozen=True)
@@ -157,10 +173,16 @@ class AfConfig:
     tau: float = 0.07
     init: str = "previous"
     sensor_failure: float = 0.0  # chance an example has one stuck or stale sensor
+    corruption: float = 0.0  # chance an example has one sensor with corrupted input
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.sensor_failure <= 1.0:
-            raise ConfigError(f"sensor_failure must lie in [0, 1], got {self.sensor_failure}")
+        require_positive(self.tau, "tau")
+        if self.full_vocab_weight < 0:
+            raise ConfigError(f"full_vocab_weight must be >= 0, got {self.full_vocab_weight}")
+        for key in ("sensor_failure", "corruption"):
+            value = getattr(self, key)
+            if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
+                raise ConfigError(f"{key} must lie in [0, 1], got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -172,6 +194,11 @@ class ReportConfig:
     noise_std: float = 1.0  # the noise that replaces one modality, in preprocessed units
 
     def __post_init__(self) -> None:
+        require_positive(self.noise_std, "noise_std")
+        if self.cad_ablation_steps < 1:
+            raise ConfigError(
+                f"cad_ablation_steps must be at least 1, got {self.cad_ablation_steps}"
+            )
         if self.cad_ablation_seeds < 1:
             raise ConfigError(
                 f"cad_ablation_seeds must be at least 1, got {self.cad_ablation_seeds}"

@@ -77,10 +77,14 @@ def score_subsets(
     labels: torch.Tensor,
     text_bank: torch.Tensor,
     subsets: list[Subset] | None = None,
+    single_banks: list[torch.Tensor] | None = None,
 ) -> SubsetScores:
-    """Accuracy of ``fusion`` on each subset (default: all) of the M embeddings per scene."""
+    """Accuracy of ``fusion`` on each subset (default: all) of the M embeddings per scene;
+    a modality alone is classified against ``single_banks[m]`` (its own label prompts;
+    default ``text_bank``), the fused embedding against ``text_bank``."""
     count = embeddings.shape[1]
-    single = [float((predict_labels(embeddings[:, m], text_bank) == labels).float().mean())
+    banks = single_banks or [text_bank] * count
+    single = [float((predict_labels(embeddings[:, m], banks[m]) == labels).float().mean())
               for m in range(count)]  # fmt: skip
     by_subset = {}
     for subset in subsets or all_subsets(count):

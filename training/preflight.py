@@ -116,3 +116,28 @@ def check_dataset(config: TrainConfig, stages: tuple[str, ...]) -> DatasetPlan |
                     f"(now {config.data.holdout:g})"
                 )
     return plan
+
+
+def dataset_lines(config: TrainConfig) -> list[str]:
+    """What a dataset source holds and what each stage read of it, as plain lines (none for
+    the simulator)."""
+    if config.data.manifest_dir is None:
+        return []
+    plan = dataset_plan(config)
+    lines = []
+    for split in SPLITS:
+        if not plan.samples[split]:
+            continue
+        counts = ", ".join(f"{n} {m}" for m, n in sorted(plan.samples[split].items()))
+        combos = ", ".join(
+            f"{n} {'+'.join(k)}" for k, n in sorted(plan.combinations[split].items())
+        )
+        lines.append(f"{split}: samples {counts}; combinations {combos or 'none'}")
+    students = ", ".join(f"{s} {n}" for s, n in plan.student_pairs.items())
+    lines.append(
+        f"stage II: {plan.fusion_examples} examples from {plan.reserved_samples} train samples "
+        f"kept out of teacher and student training (data.fusion_holdout "
+        f"{config.data.holdout:g}); teacher alignment {plan.teacher_images} images; "
+        f"students' (image, student) pairs: {students}"
+    )
+    return lines

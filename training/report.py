@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -23,9 +23,9 @@ from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.fusion import Fusion
 from omnibind_ros.core.model import OmniBindModel
 from training.af import (
-    fusion_dataset,
     fusion_failure_bank,
     new_fusion,
+    stage_two_dataset,
     train_fusion,
     type_ids_for,
 )
@@ -33,10 +33,11 @@ from training.cad import distill, distillation_dataset
 from training.config import TrainConfig
 from training.embedding import accuracy, embed_array, embed_scenes
 from training.fusion_eval import SubsetScores, all_subsets, score_subsets, with_noise
+from training.preflight import dataset_lines
 from training.reference_fusion import ConcatMLPFusion
 from training.report_markdown import render_markdown
 from training.runner import seed_everything
-from training.stage_data import fusion_scenes, held_out_scenes, student_scenes
+from training.stage_data import held_out_scenes, student_scenes
 from training.stage_io import TIMINGS_NAME
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ class ReportResults:
     robustness: dict[str, dict[str, float]]  # noised modality -> variant -> accuracy
     clean: dict[str, float]  # variant -> accuracy on the same combinations without noise
     timings: dict[str, float]
+    # noised modality -> combination (size >= 2, holding it) -> AF accuracy
+    noised_subsets: dict[str, dict[tuple[int, ...], float]] = field(default_factory=dict)
+    data_lines: list[str] = field(default_factory=list)  # what a dataset source holds
 
 
 def _baseline_fusions(
@@ -76,7 +80,7 @@ def _baseline_fusions(
             f"{model.config.fusion.kind!r}"
         )
     model.encoders.to(device)
-    dataset = fusion_dataset(model, fusion_scenes(config, list(model.modalities)), device)
+    dataset = stage_two_dataset(config, model, device)
     model.encoders.cpu()
     stuck_bank = fusion_failure_bank(model)
     fusions: dict[str, Fusion] = {AF: model.fusion, MEAN: new_fusion(model, "mean")}
@@ -136,14 +140,15 @@ def _cad_ablation(
                     f"-seed{seed}"
                 )
                 augment_as = student if student in config.cad.augment else None
-                distill(encoder, dataset, model.label_bank.embeddings, losses,
+                distill(encoder, dataset, model.label_bank.embeddings_for(student), losses,
                         replace(loop, seed=seed), out_dir, augment_as=augment_as,
+                        audio_ops=config.cad.audio_augment,
                         desc=f"{student}:{name}:seed{seed}")  # fmt: skip
                 table[student][name].append(
                     accuracy(
                         embed_array(encoder, test.inputs[student], device),
                         labels,
-                        model.label_bank.embeddings,
+                        model.label_bank.embeddings_for(student),
                     )
                 )
     model.encoders.cpu()
@@ -156,14 +161,16 @@ def _robustness(
     fusions: dict[str, Fusion],
     embeddings: torch.Tensor,
     labels: torch.Tensor,
-) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+) -> tuple[dict[str, dict[str, float]], dict[str, float], dict]:
     """Accuracy when one modality is replaced by noise, over the combinations of size >= 2
-    that contain it; and the same combinations' clean accuracy for reference."""
+    that contain it; the same combinations' clean accuracy for reference; and AF's accuracy
+    on each of those combinations with the noise."""
     type_ids = type_ids_for(model.modalities)
     text_bank = model.label_bank.embeddings
     subsets = [s for s in all_subsets(len(model.modalities)) if len(s) >= 2]
     table: dict[str, dict[str, float]] = {}
     clean: dict[str, float] = {}
+    per_subset: dict[str, dict[tuple[int, ...], float]] = {}
     for name, fusion in fusions.items():
         clean[name] = score_subsets(
             fusion, embeddings, type_ids, labels, text_bank, subsets
@@ -174,11 +181,13 @@ def _robustness(
             config.report.noise_std, seed=config.seed + index,
         )  # fmt: skip
         containing = [s for s in subsets if index in s]
-        table[modality] = {
-            name: score_subsets(fusion, noisy, type_ids, labels, text_bank, containing).overall()
+        scored = {
+            name: score_subsets(fusion, noisy, type_ids, labels, text_bank, containing)
             for name, fusion in fusions.items()
         }
-    return table, clean
+        table[modality] = {name: scores.overall() for name, scores in scored.items()}
+        per_subset[modality] = scored[AF].by_subset
+    return table, clean, per_subset
 
 
 def build_report(config: TrainConfig, bundle: Path, device: torch.device) -> ReportResults:
@@ -193,12 +202,19 @@ def build_report(config: TrainConfig, bundle: Path, device: torch.device) -> Rep
     type_ids = type_ids_for(modalities)
     fusions = _baseline_fusions(config, model, device)
     scores = {
-        name: score_subsets(fusion, embeddings, type_ids, labels, model.label_bank.embeddings)
+        name: score_subsets(
+            fusion,
+            embeddings,
+            type_ids,
+            labels,
+            model.label_bank.embeddings,
+            single_banks=[model.label_bank.embeddings_for(m) for m in modalities],
+        )
         for name, fusion in fusions.items()
     }
     full = {s: scores[AF].single[modalities.index(s)] for s in config.cad.students}
     ablation = _cad_ablation(config, model, test, device)
-    robustness, clean = _robustness(config, model, fusions, embeddings, labels)
+    robustness, clean, noised_subsets = _robustness(config, model, fusions, embeddings, labels)
     timings_path = config.out_path / TIMINGS_NAME
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
     timings["report"] = round(time.monotonic() - started, 1)
@@ -211,15 +227,22 @@ def build_report(config: TrainConfig, bundle: Path, device: torch.device) -> Rep
         robustness=robustness,
         clean=clean,
         timings=timings,
+        noised_subsets=noised_subsets,
+        data_lines=dataset_lines(config),
     )
 
 
 def write_report(
-    config: TrainConfig, bundle: Path, out: Path, command: str, device: torch.device
+    config: TrainConfig,
+    bundle: Path,
+    out: Path,
+    command: str,
+    device: torch.device,
+    config_name: str = "training/configs/default.yaml",
 ) -> ReportResults:
     """Build the tables for ``bundle`` and write them as markdown to ``out``."""
     results = build_report(config, bundle, device)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_markdown(results, config, bundle, command))
+    out.write_text(render_markdown(results, config, bundle, command, config_name))
     log.info("report written to %s", out)
     return results

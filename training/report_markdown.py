@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,8 +28,14 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _verdict(ok: bool) -> str:
+def _verdict(ok: bool | None) -> str:
+    if ok is None:
+        return "**not enough seeds** (set report.cad_ablation_seeds to 2 or more)"
     return "reproduced" if ok else "**not reproduced**"
+
+
+def _combo(results: ReportResults, subset: tuple[int, ...]) -> str:
+    return "+".join(results.modalities[i] for i in subset)
 
 
 def _fusion_section(results: ReportResults) -> tuple[str, list[str]]:
@@ -43,8 +50,6 @@ def _fusion_section(results: ReportResults) -> tuple[str, list[str]]:
     best = scores["AF"].best_member_by_size()
     rows.append(["best single member", *[_pct(best[k]) for k in sizes], "–"])
     af, linear, mean = (scores[n].overall() for n in ("AF", "Linear", "Mean"))
-    af_sizes = scores["AF"].by_size()
-    short = [k for k in sizes if k >= 2 and af_sizes[k] < best[k]]
     claims = [
         f"AF beats linear fusion clearly ({_pct(af)} vs {_pct(linear)}, "
         f"{100 * (af - linear):+.2f} points): {_verdict(af - linear >= 0.01)} "
@@ -52,9 +57,7 @@ def _fusion_section(results: ReportResults) -> tuple[str, list[str]]:
         f"AF beats mean fusion by a wide margin ({_pct(af)} vs {_pct(mean)}, "
         f"{100 * (af - mean):+.2f} points): {_verdict(af - mean >= 0.05)} "
         "(wide = at least 5 points).",
-        "Every combination size >= 2 is, on average, at least as accurate with AF as its best "
-        f"single member: {_verdict(not short)}"
-        + (f" (short at size {', '.join(map(str, short))})." if short else "."),
+        _best_member_claim(results),
     ]
     singles = _table(
         ["modality", "role", "accuracy"],
@@ -67,8 +70,9 @@ def _fusion_section(results: ReportResults) -> tuple[str, list[str]]:
         "### Single modalities (each encoder's own embedding, nearest label text)\n\n"
         f"{singles}\n\n"
         "### Fusion: accuracy (%) per combination size (analog of Tables 2, 3, 8)\n\n"
-        "Each cell averages every combination of that size (the 6 sensors give 6, 15, 20, 15, "
-        "6 and 1 combinations) over every test scene; *overall* averages all 63 combinations. "
+        f"Each cell averages every combination of that size (the {len(results.modalities)} "
+        f"sensors give {_counts_by_size(len(results.modalities))} combinations) over every test "
+        f"scene; *overall* averages all {2 ** len(results.modalities) - 1} combinations. "
         "*Best single member* is, for each combination, the accuracy of its most accurate "
         "modality alone, averaged the same way. *MLP over all embeddings (reference)* is not a "
         "product fusion: one hidden layer over every sensor's embedding, trained on the same "
@@ -76,6 +80,28 @@ def _fusion_section(results: ReportResults) -> tuple[str, list[str]]:
         f"{_table(header, rows)}\n"
     )
     return text, claims
+
+
+def _counts_by_size(count: int) -> str:
+    sizes = [str(math.comb(count, k)) for k in range(1, count + 1)]
+    return ", ".join(sizes[:-1]) + f" and {sizes[-1]}" if len(sizes) > 1 else sizes[0]
+
+
+def _best_member_claim(results: ReportResults) -> str:
+    """AF against the best single member of every combination of 2 or more, worst case shown."""
+    af = results.fusion_scores["AF"]
+    gaps = {
+        subset: accuracy - max(af.single[m] for m in subset)
+        for subset, accuracy in af.by_subset.items()
+        if len(subset) >= 2
+    }
+    worst = min(gaps, key=gaps.get)
+    short = sum(1 for gap in gaps.values() if gap < 0)
+    return (
+        "Every combination of 2 or more is at least as accurate with AF as its best single "
+        f"member: {_verdict(short == 0)} ({short} of {len(gaps)} short; worst "
+        f"{_combo(results, worst)}: {100 * gaps[worst]:+.2f} points)."
+    )
 
 
 def _cad_section(results: ReportResults, config: TrainConfig) -> tuple[str, list[str]]:
@@ -122,7 +148,10 @@ def _paired_gain(runs: dict[str, dict[str, list[float]]], base: str, variant: st
     return float(np.mean(per_seed)), float(error)
 
 
-def _helps(runs: dict[str, dict[str, list[float]]], base: str, variant: str) -> bool:
+def _helps(runs: dict[str, dict[str, list[float]]], base: str, variant: str) -> bool | None:
+    """Whether the gain exceeds twice its standard error; None with one seed (no error)."""
+    if len(next(iter(runs.values()))[base]) < 2:
+        return None
     gain, error = _paired_gain(runs, base, variant)
     return gain > 2 * error
 
@@ -148,14 +177,20 @@ def _robustness_section(results: ReportResults) -> tuple[str, list[str]]:
     students = [m for m in drop if ROLES[m] is Role.STUDENT]
     teacher_drop = sum(drop[m] for m in teachers) / max(1, len(teachers))
     student_drop = sum(drop[m] for m in students) / max(1, len(students))
-    noised = {n: np.mean([by_name[n] for by_name in results.robustness.values()]) for n in names}
+    margin = {m: v["AF"] - max(v["Linear"], v["Mean"]) for m, v in results.robustness.items()}
+    worst = min(margin, key=margin.get)
+    behind = [m for m, gap in margin.items() if gap <= 0]
+    by_sensor = dict(zip(results.robustness, deltas, strict=True))
+    worst_neg = min(by_sensor, key=by_sensor.get)
     claims = [
-        f"AF holds up better than linear and mean fusion when one sensor is noise (mean over the "
-        f"{len(deltas)} noised sensors: AF {_pct(noised['AF'])}, linear {_pct(noised['Linear'])}, "
-        f"mean {_pct(noised['Mean'])}): "
-        f"{_verdict(noised['AF'] > max(noised['Linear'], noised['Mean']))}.",
+        f"AF holds up better than linear and mean fusion when one sensor is noise, for every "
+        f"noised sensor: {_verdict(not behind)} ({len(behind)} of {len(margin)} not ahead; "
+        f"worst {worst}: AF {_pct(results.robustness[worst]['AF'])} vs the better of linear "
+        f"and mean {_pct(results.robustness[worst]['AF'] - margin[worst])}).",
+        _fallback_claim(results),
         f"Negative labels make AF more robust to a noise modality (mean {100 * mean_delta:+.2f} "
-        f"points over the {len(deltas)} noised modalities): {_verdict(mean_delta > 0)}.",
+        f"points over the {len(deltas)} noised modalities; worst {worst_neg} "
+        f"{100 * by_sensor[worst_neg]:+.2f}): {_verdict(mean_delta > 0)}.",
         f"Noise in the teacher modality hurts more than noise in a student one (AF drops "
         f"{100 * teacher_drop:.2f} points for the image vs {100 * student_drop:.2f} on average "
         f"for students): {_verdict(teacher_drop > student_drop)}.",
@@ -171,31 +206,72 @@ def _robustness_section(results: ReportResults) -> tuple[str, list[str]]:
     return text, claims
 
 
+FALLBACK_TOLERANCE = 0.02  # 2 points
+
+
+def _fallback_claim(results: ReportResults) -> str:
+    """With one sensor noise, AF on each combination keeps what the clean rest of it gets
+    (AF over the other sensors of that combination) within 2 points; worst case shown."""
+    clean = results.fusion_scores["AF"].by_subset
+    gaps = {}
+    for modality, by_subset in results.noised_subsets.items():
+        index = results.modalities.index(modality)
+        for subset, accuracy in by_subset.items():
+            rest = tuple(i for i in subset if i != index)
+            gaps[(modality, subset)] = accuracy - clean[rest]
+    worst = min(gaps, key=gaps.get)
+    failing = sum(1 for gap in gaps.values() if gap < -FALLBACK_TOLERANCE)
+    modality, subset = worst
+    return (
+        "With one sensor replaced by noise, AF stays within 2 points of the remaining clean "
+        f"sensors (AF over the rest of the combination), on every combination: "
+        f"{_verdict(failing == 0)} ({failing} of {len(gaps)} below; worst {modality} noised in "
+        f"{_combo(results, subset)}: {100 * gaps[worst]:+.2f} points)."
+    )
+
+
 def _file_summary(bundle: Path) -> str:
     data = bundle.read_bytes()
     return f"`{bundle}` ({len(data) / 1e6:.2f} MB, sha256 {hashlib.sha256(data).hexdigest()[:16]})"
 
 
-def render_markdown(results: ReportResults, config: TrainConfig, bundle: Path, command: str) -> str:
+def _data_text(results: ReportResults, config: TrainConfig) -> tuple[str, str]:
+    """The title's subject and the paragraph saying what the data was."""
+    if config.data.manifest_dir is None:
+        sim = config.data.sim
+        return "the held-out simulated test set", (
+            f"Data (simulated world, `data.sim` of the config): {sim.teacher_scenes} image "
+            f"scenes for teacher alignment, {sim.student_scenes} scenes per student for CAD, "
+            f"{sim.fusion_scenes} modality-free scenes for AF, all from world seed "
+            f"{sim.world_seed} at disjoint indices; the test set is {results.test_scenes} "
+            f"scenes of world seed {sim.test_world_seed}, never seen in training and never "
+            "used to choose settings."
+        )
+    lines = "\n".join(f"- {line}" for line in results.data_lines)
+    return f"the test split of `{config.data.manifest_dir}`", (
+        f"Data: the dataset `{config.data.manifest_dir}` (`data.source.manifest`); training "
+        f"reads its train split, every number below its test split ({results.test_scenes} "
+        f"test combinations).\n\n{lines}"
+    )
+
+
+def render_markdown(
+    results: ReportResults, config: TrainConfig, bundle: Path, command: str, config_name: str
+) -> str:
     fusion_text, fusion_claims = _fusion_section(results)
     cad_text, cad_claims = _cad_section(results, config)
     robust_text, robust_claims = _robustness_section(results)
-    sim = config.data.sim
+    subject, data = _data_text(results, config)
     timings = _table(["step", "seconds"], [[k, f"{v:.0f}"] for k, v in results.timings.items()])
     claims = "\n".join(f"- {c}" for c in [*fusion_claims, *cad_claims, *robust_claims])
-    return f"""# Results of the default bundle on the held-out simulated test set
+    return f"""# Results of the bundle on {subject}
 
 Generated by `{command}` for bundle {_file_summary(bundle)}.
-The bundle itself comes from `make model` (`omnibind train all --config
-training/configs/default.yaml`, then this report); the numbers below are regenerated, never
-edited by hand.
+The bundle itself comes from `omnibind train all --config {config_name}` (then this report);
+the numbers below are regenerated, never edited by hand.
 
-Data (simulated world, `data.sim` of the config): {sim.teacher_scenes} image scenes for teacher
-alignment, {sim.student_scenes} scenes per student for CAD, {sim.fusion_scenes} modality-free
-scenes for AF, all from world seed {sim.world_seed} at disjoint indices; the test set is
-{results.test_scenes} scenes of world seed {sim.test_world_seed}, never seen in training and
-never used to choose settings. Labels: nearest label-text embedding (frozen MiniLM text
-teacher). Single run, seed {config.seed}.
+{data} Labels: nearest label-text embedding (frozen {config.model_config().text.provider}
+text teacher). Single run, seed {config.seed}.
 
 ## The paper's claims, checked
 
@@ -208,8 +284,9 @@ teacher). Single run, seed {config.seed}.
 {robust_text}
 ## Time (seconds, this machine)
 
-From the run's `timings.json`. A *data* step renders and preprocesses simulated scenes, or
-reads them from the cache when an earlier run with the same simulator code rendered them.
+From the run's `timings.json`. A *data* step reads (or renders) and preprocesses its scenes,
+or takes them from the cache when an earlier run with the same data, parameters and code
+prepared them.
 
 {timings}
 """

@@ -18,7 +18,9 @@ import logging
 import math
 import os
 import random
+import re
 import time
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -65,7 +67,12 @@ class LoopConfig:
         missing = sorted(k for k in ("steps", "batch_size", "lr") if k not in raw)
         if missing:
             raise ConfigError(f"loop: missing required keys {missing}")
-        cfg = cls(**raw)
+        from training.config_types import checked  # the config layer imports this module
+
+        hints = typing.get_type_hints(cls)
+        cfg = cls(**{k: checked(v, hints[k], f"loop.{k}") for k, v in raw.items()})
+        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", cfg.device):
+            raise ConfigError(f"loop.device must be auto, cpu, cuda or cuda:N, got {cfg.device!r}")
         for name in ("steps", "batch_size", "log_every", "checkpoint_every"):
             value = getattr(cfg, name)
             if not isinstance(value, int) or value < 1:

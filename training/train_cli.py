@@ -144,7 +144,10 @@ def run_report(args: argparse.Namespace) -> int:
             ["omnibind", "train", "report", "--config", _shown(args.config),
              "--bundle", _shown(bundle), "--out", _shown(args.out)]
         )  # fmt: skip
-        write_report(config, bundle, args.out, command, training_device(config.af.loop.device))
+        write_report(
+            config, bundle, args.out, command, training_device(config.af.loop.device),
+            config_name=_shown(args.config),
+        )  # fmt: skip
     except OmniBindError as error:
         print(f"omnibind train report: {error}", file=sys.stderr)
         return 2

@@ -6,7 +6,9 @@ never runs code from the file)::
     format            "omnibind-bundle"
     format_version    1
     config            ModelConfig.to_dict(): embed dim, encoder archs, preprocessing
-                      parameters, fusion, text provider, prompt template, temperature
+                      parameters, fusion, text provider, prompt templates (the main one and
+                      per modality; a bundle without the latter uses the main one for all),
+                      temperature
     labels            the label vocabulary
     text_teacher      identity of the text teacher (its weights come from an installed
                       package unless the teacher says a bundle must carry them)
@@ -68,8 +70,10 @@ def save_bundle(model: OmniBindModel, path: str | Path, meta: dict[str, Any] | N
     """Write ``model`` to one file, atomically (a reader never sees a half-written bundle)."""
     path = Path(path)
     # The label bank's template may have been changed at run time: save what is in use.
+    bank = model.label_bank
     config = replace(
-        model.config, text=replace(model.config.text, template=model.label_bank.template)
+        model.config,
+        text=replace(model.config.text, template=bank.template, templates=bank.templates),
     )
     stored_text = model.text_encoder.stored_module
     payload = {
@@ -139,7 +143,7 @@ def read_bundle(path: str | Path) -> BundleContents:
     if missing:
         raise BundleError(f"{path} is incomplete, missing {', '.join(missing)}: re-export it")
     try:
-        config = ModelConfig.from_dict(payload["config"])
+        config = ModelConfig.from_dict(_without_new_defaults(payload["config"]))
         labels = validate_labels(payload["labels"])
     except ConfigError as error:
         raise BundleError(f"{path} holds an invalid model config: {error}") from error
@@ -188,6 +192,15 @@ def load_bundle(path: str | Path) -> OmniBindModel:
     if model.text_encoder.stored_module is not None:
         model.reembed_labels()  # the labels were embedded by the teacher's random init
     return model.eval()
+
+
+def _without_new_defaults(config: object) -> object:
+    """A stored config as it was meant: a bundle saved before per-modality prompt templates
+    classified every modality with its one template, so it gets none (not today's defaults)."""
+    text = config.get("text") if isinstance(config, dict) else None
+    if isinstance(text, dict) and "templates" not in text:
+        return {**config, "text": {**text, "templates": {}}}
+    return config
 
 
 def _check_state_dict_layout(path: Path, config: ModelConfig, state_dicts: object) -> None:

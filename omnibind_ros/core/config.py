@@ -16,7 +16,12 @@ from typing import Any
 from omnibind_ros.core.encoders import COMPACT_ARCHITECTURES, DEFAULT_ARCHITECTURES
 from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.fusion import DEFAULT_MAX_TOKENS, FUSION_KINDS
-from omnibind_ros.core.labels import DEFAULT_TEMPLATE, validate_template
+from omnibind_ros.core.labels import (
+    DEFAULT_MODALITY_TEMPLATES,
+    DEFAULT_TEMPLATE,
+    validate_template,
+    validate_templates,
+)
 from omnibind_ros.core.modalities import SENSOR_MODALITIES, default_preprocess_params
 from omnibind_ros.core.preprocess import input_shape
 from omnibind_ros.core.providers.registry import PROVIDERS
@@ -45,7 +50,10 @@ class TextConfig:
     """The frozen text teacher and how labels become prompts."""
 
     provider: str = "minilm"
-    template: str = DEFAULT_TEMPLATE
+    template: str = DEFAULT_TEMPLATE  # image teacher and fused embedding
+    # Student modalities with prompts of their own ("the sound of a {}"); the others use
+    # ``template``.
+    templates: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODALITY_TEMPLATES))
     options: dict[str, Any] = field(default_factory=dict)  # provider options (open_clip: model)
 
 
@@ -53,7 +61,8 @@ class TextConfig:
 class FusionConfig:
     kind: str = "adaptive"
     max_tokens: int = DEFAULT_MAX_TOKENS
-    params: dict[str, Any] = field(default_factory=lambda: {"heads": 4})
+    # A bundle stores its own params, so bundles from before "reliability" keep their form.
+    params: dict[str, Any] = field(default_factory=lambda: {"heads": 4, "reliability": True})
 
 
 def _default_encoders() -> dict[str, EncoderConfig]:
@@ -107,6 +116,12 @@ class ModelConfig:
         if self.text.provider == "minilm" and self.text.options:
             raise ConfigError("text.options: the minilm text teacher takes no options")
         validate_template(self.text.template)
+        for modality in validate_templates(self.text.templates):
+            if modality not in SENSOR_MODALITIES:
+                raise ConfigError(
+                    f"text.templates: unknown modality {modality!r}; expected some of "
+                    f"{', '.join(SENSOR_MODALITIES)}"
+                )
         if self.fusion.kind not in FUSION_KINDS:
             raise ConfigError(
                 f"fusion.kind: {self.fusion.kind!r} is not one of {', '.join(FUSION_KINDS)}"

@@ -106,7 +106,9 @@ class OmniBindModel:
         self.fusion: Fusion = build_fusion(
             config.fusion.kind, config.embed_dim, config.fusion.max_tokens, config.fusion.params
         )
-        self.label_bank = LabelBank(self.text_encoder, labels, config.text.template)
+        self.label_bank = LabelBank(
+            self.text_encoder, labels, config.text.template, config.text.templates
+        )
         self.device = torch.device("cpu")
         # What runs encoders and fusion at inference; runtime/ swaps in onnxruntime or TensorRT.
         self.runner: InferenceRunner = TorchRunner(self)
@@ -125,7 +127,8 @@ class OmniBindModel:
     def reembed_labels(self) -> None:
         """Embed the labels afresh, dropping cached prompts: needed after the text teacher's
         weights change (a bundle loading its stored text tower)."""
-        self.label_bank = LabelBank(self.text_encoder, self.labels, self.label_bank.template)
+        bank = self.label_bank
+        self.label_bank = LabelBank(self.text_encoder, self.labels, bank.template, bank.templates)
 
     @property
     def modalities(self) -> tuple[str, ...]:
@@ -179,14 +182,25 @@ class OmniBindModel:
             )
         return self.runner.encode(modality, np.ascontiguousarray(batch, dtype=np.float32))
 
-    def classify(self, embedding: np.ndarray, top_k: int = 5) -> list[tuple[str, float]]:
-        """Labels ranked by softmax over labels of cos / τ, best first."""
-        labels, probabilities = self._probabilities(np.asarray(embedding, np.float32)[None])
+    def classify(
+        self, embedding: np.ndarray, top_k: int = 5, modality: str | None = None
+    ) -> list[tuple[str, float]]:
+        """Labels ranked by softmax over labels of cos / τ, best first; against ``modality``'s
+        label prompts for one sensor's own embedding (None: a fused or image embedding)."""
+        labels, probabilities = self._probabilities(
+            np.asarray(embedding, np.float32)[None], modality
+        )
         return _ranked(labels, probabilities[0], top_k)
 
-    def rank(self, embeddings: np.ndarray, top_k: int = 5) -> list[list[tuple[str, float]]]:
-        """``classify`` for each row of (N, D) embeddings, in one pass over one label snapshot."""
-        labels, probabilities = self._probabilities(np.asarray(embeddings, np.float32))
+    def rank(
+        self,
+        embeddings: np.ndarray,
+        top_k: int = 5,
+        modalities: Sequence[str | None] | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """``classify`` for each row of (N, D) embeddings (row i against ``modalities[i]``'s
+        prompts), in one pass over one label snapshot."""
+        labels, probabilities = self._probabilities(np.asarray(embeddings, np.float32), modalities)
         return [_ranked(labels, row, top_k) for row in probabilities]
 
     def fuse(self, embeddings: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
@@ -215,8 +229,9 @@ class OmniBindModel:
         pairs = list(zip(used, embeddings, strict=True))
         fused = self.fuse(pairs)
         weights = self.fusion_weights(pairs)
-        # One pass over one label snapshot, so every score refers to the same vocabulary.
-        labels, probabilities = self._probabilities(np.stack([*embeddings, fused]))
+        # One pass over one label snapshot, so every score refers to the same vocabulary; each
+        # sensor's own embedding against its modality's prompts.
+        labels, probabilities = self._probabilities(np.stack([*embeddings, fused]), [*used, None])
         per_modality = {m: _ranked(labels, probabilities[i], 1)[0] for i, m in enumerate(used)}
         return Prediction(
             top_k=_ranked(labels, probabilities[-1], top_k),
@@ -226,12 +241,14 @@ class OmniBindModel:
             weights={m: float(w) for m, w in zip(used, weights, strict=True)},
         )
 
-    def _probabilities(self, embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
+    def _probabilities(
+        self, embeddings: np.ndarray, modality: str | Sequence[str | None] | None = None
+    ) -> tuple[list[str], np.ndarray]:
         if embeddings.ndim != 2 or embeddings.shape[1] != self.embed_dim:
             raise ValueError(
                 f"expected {self.embed_dim}-d embeddings, got shape {embeddings.shape}"
             )
-        return self.label_bank.probabilities_numpy(embeddings, self.temperature)
+        return self.label_bank.probabilities_numpy(embeddings, self.temperature, modality)
 
     def _require(self, modality: str) -> None:
         if modality not in self.config.encoders:

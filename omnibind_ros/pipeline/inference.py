@@ -252,8 +252,11 @@ class SceneFuser:
             fused = self._model.fuse(inputs)
             weights = self._model.fusion_weights(inputs)
             # The scene and every sensor ranked in one pass: one label snapshot, one matmul.
+            # Each sensor against its own modality's prompts ("the sound of a {}" ...).
             rankings = self._model.rank(
-                np.stack([fused, *(v.embedding for v in selected)]), top_k=self.top_k
+                np.stack([fused, *(v.embedding for v in selected)]),
+                top_k=self.top_k,
+                modalities=[None, *(v.modality for v in selected)],
             )
         top_k = rankings[0]
         sensors = [
