@@ -36,9 +36,11 @@ from omnibind_ros.sim import World
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 
-# Encoding at every message: the direct run below then needs no encoder timing of its own.
-EVERY_MESSAGE = {"/**/omnibind": {"ros__parameters": {"max_encode_hz": {
-    m: 1000.0 for m in ("image", "thermal", "event", "tactile", "audio", "lidar")}}}}  # fmt: skip
+# Encoding at every message and fusing on the timer: the direct run below then needs no
+# encoder or scene-cap timing of its own.
+EVERY_MESSAGE = {"/**/omnibind": {"ros__parameters": {"fusion": {"mode": "timer"},
+    "max_encode_hz": {m: 1000.0 for m in ("image", "thermal", "event", "tactile", "audio",
+                                          "lidar")}}}}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +146,25 @@ def test_offline_replay_publishes_what_the_pipeline_does_fed_directly(
         assert g[:4] == w[:4]
         np.testing.assert_allclose(g[4], w[4], rtol=1e-6)
     assert result.truth_changes == truth
+
+
+def test_fusing_on_arrival_publishes_at_encodes_sooner_than_the_timer(bags, model, tmp_path):
+    timer_file = tmp_path / "timer.yaml"
+    timer_file.write_text(yaml.safe_dump({"/**/omnibind": {"ros__parameters": {
+        "fusion": {"mode": "timer"}}}}))  # fmt: skip
+    results = {}
+    for mode, configs in (("arrival", SIM_CONFIGS), ("timer", [*SIM_CONFIGS, timer_file])):
+        inputs = open_inputs(bags["mcap"], configs)
+        assert inputs.settings.node.fusion_mode == mode
+        results[mode] = Replay(inputs.bag, inputs.settings, inputs.plan, [("m", model)]).run()
+    arrival, timer = (results[m].models[0].scenes for m in ("arrival", "timer"))
+    cap_s = 1 / inputs.settings.node.max_scene_hz
+    gaps = np.diff([s["published_ns"] for s in arrival]) / 1e9
+    assert gaps.min() >= cap_s - 1e-6  # the scene cap holds, in bag time
+    assert len(arrival) > 2 * len(timer)  # labels follow the sensors, not a 10 Hz timer
+    latency = {m: np.median([s["latency_ms"] for s in results[m].models[0].scenes])
+               for m in results}  # fmt: skip
+    assert latency["arrival"] < latency["timer"] / 2
 
 
 def test_replay_is_deterministic(bags, model) -> None:

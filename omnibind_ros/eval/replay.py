@@ -5,8 +5,10 @@ time. Every message, in recorded order, is deserialized into its rclpy class and
 through the node's delivery (``offer_message``: the converter of its sensor, the header
 stamp or the receive time, latest wins in the slot). The node's threads become events in
 bag time: the encoder takes a slot's sample as soon as its data is new and its rate limit
-allows (an encoder that takes no time), the fusion timer fires every 1/rate_hz and the
-hot-plug timer every poll period. A topic in the bag counts as a publisher for the whole
+allows (an encoder that takes no time); with ``fusion.mode: arrival`` (the node's default)
+each new embedding is fused at once, within ``fusion.max_rate_hz`` counted in bag time, and
+with ``timer`` the fusion timer fires every 1/rate_hz; the hot-plug timer fires every poll
+period. A topic in the bag counts as a publisher for the whole
 recording, so a sensor that stops sending goes inactive by its stale timeout, as it does
 live once its driver stops publishing.
 
@@ -66,16 +68,25 @@ class ModelReplay:
     wake_ns: int | None = None  # when its encoder is due to look at the slots again
     compute_s: float = 0.0  # wall seconds encoding and fusing since the last scene
     work_cpu_s: float = 0.0  # CPU seconds encoding and fusing over the whole replay
+    _block_started: float = 0.0  # perf_counter at the start of the running work block
 
     @contextmanager
     def working(self) -> Iterator[None]:
         """Counts the model work inside: wall time per scene, CPU time in total."""
-        wall, cpu = time.perf_counter(), time.process_time()
+        self._block_started, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
-            self.compute_s += time.perf_counter() - wall
+            self.compute_s += time.perf_counter() - self._block_started
             self.work_cpu_s += time.process_time() - cpu
+
+    def take_compute_s(self) -> float:
+        """Wall seconds of model work since the last scene, the running block included
+        (called inside ``working``: a scene fused on arrival is published mid-block)."""
+        now = time.perf_counter()
+        spent = self.compute_s + now - self._block_started
+        self.compute_s, self._block_started = 0.0, now
+        return spent
 
 
 @dataclass
@@ -111,12 +122,18 @@ class Replay:
             if config.labels:
                 model.set_labels(list(config.labels))
             warm_up(model.encode, model.modalities)  # as the node does: not counted in scenes
+            index = len(self.models)
             pipeline = PerceptionPipeline(
                 model,
                 top_k=config.top_k,
                 fusion_window=config.fusion_window,
                 max_encode_hz=config.max_encode_hz,
                 clock=self.clock,
+                fusion_mode=config.fusion_mode,
+                max_scene_hz=config.max_scene_hz,
+                on_scene=lambda result, i=index: self._published(self.models[i], result),
+                # The scene cap bounds the node's CPU in wall time; offline, bag time stands in.
+                rate_clock=self.clock,
             )
             slots = {}
             for sensor, sensor_config in settings.sensors.items():
@@ -128,9 +145,11 @@ class Replay:
         summary = self._bag.summary
         config = self._settings.node
         start, end = summary.start_ns, summary.end_ns
-        fusion_ns = round(1e9 / config.rate_hz)
         poll_ns = round(config.poll_period * 1e9)
-        timers = [(start + fusion_ns, _FUSION, fusion_ns), (start + poll_ns, _HOTPLUG, poll_ns)]
+        timers = [(start + poll_ns, _HOTPLUG, poll_ns)]
+        if config.fusion_mode == "timer":
+            fusion_ns = round(1e9 / config.rate_hz)
+            timers.append((start + fusion_ns, _FUSION, fusion_ns))
         self._encodes: list[tuple[int, int]] = []  # (due ns, model index) heap
         truth_topic = self._plan.truth_topic
         sensor_of = self._plan.sensor_topics
@@ -192,13 +211,16 @@ class Replay:
         """The encoder thread's turn: encode what is due, then wake when the next slot is."""
         run = self.models[index]
         with run.working():
-            run.pipeline.encode_due()
+            run.pipeline.encode_due()  # on arrival, publishes through _published
+            scene_wait = run.pipeline.arrival.poll()  # a scene the cap holds back: when
         now = self.clock.now_ns
         # Zero means data that cannot be assembled yet (a filling audio clip): only the next
         # message can change that, and it wakes the encoder as it does live. Waking just
         # after a rate limit expires makes a message arriving at that very instant win
         # (latest wins), whatever the rounding of the two times.
         waits = [w for s in run.slots.values() if (w := s.next_job_due(self.clock()))]
+        if scene_wait:
+            waits.append(scene_wait)
         if waits:
             wake = now + round(min(waits) * 1e9) + WAKE_MARGIN_NS
             if run.wake_ns is None or wake < run.wake_ns:  # one pending wake-up per encoder
@@ -208,16 +230,15 @@ class Replay:
     def _fuse(self, run: ModelReplay) -> None:
         with run.working():
             result = run.pipeline.fuse()
-        if result is not None:
-            self._published(run, result)
+            if result is not None:
+                self._published(run, result)
 
     def _published(self, run: ModelReplay, result: SceneResult) -> None:
         """A scene the node would publish on ~/scene now, with the work that led to it."""
         now = self.clock.now_ns
         scene = scene_dict(result, now, result.frame_id)
         scene["published_ns"] = now
-        scene["compute_ms"] = run.compute_s * 1e3
-        run.compute_s = 0.0
+        scene["compute_ms"] = run.take_compute_s() * 1e3
         run.scenes.append(scene)
 
     def _poll_hotplug(self, run: ModelReplay) -> None:
