@@ -1,6 +1,6 @@
-"""Live replay evaluation: `ros2 bag play --clock` into the perception node (on sim time) and the
-replay evaluator, which scores ~/scene against the bag's truth topic and writes the report
-when the bag has finished.
+"""Live replay evaluation: `ros2 bag play --clock` into the perception node (perception.launch.py,
+on sim time) and the replay evaluator, which scores ~/scene against the bag's truth topic and
+writes the report when the bag has finished.
 
     ros2 launch omnibind_ros replay_eval.launch.py bag:=/data/run1 report_dir:=/tmp/run1_live
     ros2 launch omnibind_ros replay_eval.launch.py bag:=/data/run1 rate:=0.5 \
@@ -10,25 +10,26 @@ The same report as `omnibind eval` (offline), so the two can be compared. For ba
 `omnibind sim record`, add extra_config:=<share>/config/demo.yaml (the simulated robot).
 """
 
-from launch import LaunchContext, LaunchDescription
+from launch import LaunchDescription
 from launch.actions import (
     DeclareLaunchArgument,
     EmitEvent,
     ExecuteProcess,
-    OpaqueFunction,
+    IncludeLaunchDescription,
     RegisterEventHandler,
     SetEnvironmentVariable,
     TimerAction,
 )
 from launch.event_handlers import OnProcessExit
 from launch.events import Shutdown
+from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
 PACKAGE = "omnibind_ros"
-# launch argument -> perception node parameter it overrides when not empty
-OVERRIDES = {"model_bundle": "model.bundle", "backend": "backend", "device": "device"}
+# Passed through to perception.launch.py, which declares them (empty: from the config file).
+NODE_ARGUMENTS = ("config", "extra_config", "model_bundle", "backend", "device")
 # Fast DDS 2.x (Humble, Jazzy) reads the first, 3.x the second; bag play needs it as well.
 PROFILE_ENV_VARS = ("FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_DEFAULT_PROFILES_FILE")
 
@@ -42,26 +43,24 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
         ),
         DeclareLaunchArgument("rate", default_value="1.0", description="playback rate"),
         DeclareLaunchArgument(
+            "truth_topic", default_value="/omnibind/ground_truth", description="label topic"
+        ),
+        DeclareLaunchArgument(
+            "annotations", default_value="", description="CSV/YAML truth instead of the topic"
+        ),
+        DeclareLaunchArgument(
+            "startup_s",
+            default_value="10.0",
+            description="s before playing: the node loads its model and warms its encoders",
+        ),
+        # Also declared by perception.launch.py: the evaluator reads the same files.
+        DeclareLaunchArgument(
             "config",
             default_value=PathJoinSubstitution([share, "config", "perception.yaml"]),
             description="parameter file of the perception node",
         ),
         DeclareLaunchArgument(
             "extra_config", default_value="", description="second parameter file (overrides)"
-        ),
-        DeclareLaunchArgument(
-            "truth_topic", default_value="/omnibind/ground_truth", description="label topic"
-        ),
-        DeclareLaunchArgument(
-            "annotations", default_value="", description="CSV/YAML truth instead of the topic"
-        ),
-        DeclareLaunchArgument("model_bundle", default_value="", description="empty = config"),
-        DeclareLaunchArgument("backend", default_value="", description="empty = config"),
-        DeclareLaunchArgument("device", default_value="", description="empty = config"),
-        DeclareLaunchArgument(
-            "startup_s",
-            default_value="10.0",
-            description="s before playing: the node loads its model and warms its encoders",
         ),
         DeclareLaunchArgument(
             "dds_profile",
@@ -71,54 +70,47 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
     ]
 
 
-def nodes_and_player(context: LaunchContext) -> list:
-    value = {name: LaunchConfiguration(name).perform(context) for name in (
-        "bag", "report_dir", "rate", "config", "extra_config", "truth_topic", "annotations",
-        "startup_s", *OVERRIDES)}  # fmt: skip
-    files = [f for f in (value["config"], value["extra_config"]) if f]
-    overrides = {param: value[arg] for arg, param in OVERRIDES.items() if value[arg]}
-    perception = Node(
-        package=PACKAGE,
-        executable="perception_node",
-        name="omnibind",
-        parameters=[*files, {"use_sim_time": True, **overrides}],
-        output="screen",
+def perception_node() -> IncludeLaunchDescription:
+    path = PathJoinSubstitution([FindPackageShare(PACKAGE), "launch", "perception.launch.py"])
+    passed = {name: LaunchConfiguration(name) for name in NODE_ARGUMENTS}
+    return IncludeLaunchDescription(
+        PythonLaunchDescriptionSource(path),
+        launch_arguments={**passed, "use_sim_time": "true"}.items(),
     )
-    evaluator = Node(
+
+
+def evaluator() -> Node:
+    setting = LaunchConfiguration
+    return Node(
         package=PACKAGE,
         executable="replay_evaluator",
         name="omnibind_replay_evaluator",
         parameters=[
             {
                 "use_sim_time": True,
-                "bag": value["bag"],
-                "report_dir": value["report_dir"],
-                "config": files,
-                "truth_topic": value["truth_topic"],
-                "annotations": value["annotations"],
+                "bag": setting("bag"),
+                "report_dir": setting("report_dir"),
+                "config": [setting("config"), setting("extra_config")],
+                "truth_topic": setting("truth_topic"),
+                "annotations": setting("annotations"),
             }
         ],
         output="screen",
     )
+
+
+def player_and_shutdown() -> list:
     play = ExecuteProcess(
-        cmd=["ros2", "bag", "play", value["bag"], "--clock", "--rate", value["rate"]],
+        cmd=["ros2", "bag", "play", LaunchConfiguration("bag"), "--clock",
+             "--rate", LaunchConfiguration("rate")],
         output="screen",
-    )
+    )  # fmt: skip
     # The bag finished: give the last scenes a moment, then stop everything (the evaluator
     # writes its report as it stops).
-    finish = RegisterEventHandler(
-        OnProcessExit(
-            target_action=play,
-            on_exit=[
-                TimerAction(period=2.0, actions=[EmitEvent(event=Shutdown(reason="bag done"))])
-            ],
-        )
-    )
+    stop = TimerAction(period=2.0, actions=[EmitEvent(event=Shutdown(reason="bag played"))])
     return [
-        perception,
-        evaluator,
-        finish,
-        TimerAction(period=float(value["startup_s"]), actions=[play]),
+        RegisterEventHandler(OnProcessExit(target_action=play, on_exit=[stop])),
+        TimerAction(period=LaunchConfiguration("startup_s"), actions=[play]),
     ]
 
 
@@ -128,6 +120,8 @@ def generate_launch_description() -> LaunchDescription:
         [
             *launch_arguments(),
             *(SetEnvironmentVariable(name, profile) for name in PROFILE_ENV_VARS),
-            OpaqueFunction(function=nodes_and_player),
+            perception_node(),
+            evaluator(),
+            *player_and_shutdown(),
         ]
     )

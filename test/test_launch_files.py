@@ -133,7 +133,7 @@ def test_launch_file_names_installed_executables_and_existing_files(path: Path) 
     setup = (ROOT / "setup.py").read_text()
     scripts = set(re.findall(r'"(\w+) = omnibind_ros[\w.]+:main"', setup))
     strings = launch_strings(path)
-    executables = strings & {"perception_node", "sim_sensors"}
+    executables = strings & {"perception_node", "sim_sensors", "replay_evaluator"}
     assert executables and executables <= scripts
     for name in strings:
         if re.fullmatch(r"[\w.]+\.(yaml|xml|launch\.py)", name):
