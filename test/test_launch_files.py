@@ -19,6 +19,7 @@ import yaml
 from fixtures_model import untrained_model
 
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
+from omnibind_ros.eval.params_file import flatten_parameters
 from omnibind_ros.pipeline.params import (
     NODE_PARAMETERS,
     SENSOR_PARAMETERS,
@@ -33,18 +34,8 @@ CONFIG = ROOT / "config"
 LAUNCH_FILES = sorted((ROOT / "launch").glob("*.launch.py"))
 
 
-def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def node_section(path: Path, node: str) -> dict[str, object]:
-    return flatten(yaml.safe_load(path.read_text())[f"/**/{node}"]["ros__parameters"])
+    return flatten_parameters(yaml.safe_load(path.read_text())[f"/**/{node}"]["ros__parameters"])
 
 
 PERCEPTION = node_section(CONFIG / "perception.yaml", "omnibind")
