@@ -1,6 +1,6 @@
-"""Live replay evaluation: `ros2 bag play --clock` into the perception node (on sim time) and the
-replay evaluator, which scores ~/scene against the bag's truth topic and writes the report
-when the bag has finished.
+"""Live replay evaluation: `ros2 bag play --clock` into the perception node (perception.launch.py,
+on sim time) and the replay evaluator, which scores ~/scene against the bag's truth topic and
+writes the report when the bag has finished.
 
     ros2 launch omnibind_ros replay_eval.launch.py bag:=/data/run1 report_dir:=/tmp/run1_live
     ros2 launch omnibind_ros replay_eval.launch.py bag:=/data/run1 rate:=0.5 \
@@ -8,8 +8,6 @@ when the bag has finished.
 
 The same report as `omnibind eval` (offline), so the two can be compared. For bags of
 `omnibind sim record`, add extra_config:=<share>/config/demo.yaml (the simulated robot).
-The perception node's parameter files apply inside a scoped group, so the evaluator gets only
-its own parameters; both nodes are plain Nodes (`ros2 launch --print` shows them).
 """
 
 from launch import LaunchDescription
@@ -18,29 +16,21 @@ from launch.actions import (
     EmitEvent,
     ExecuteProcess,
     GroupAction,
+    IncludeLaunchDescription,
     RegisterEventHandler,
     SetEnvironmentVariable,
     TimerAction,
 )
 from launch.event_handlers import OnProcessExit
 from launch.events import Shutdown
+from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node, SetParameter, SetParametersFromFile
+from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
-from omnibind_ros.ros.launch_support import (
-    BACKENDS,
-    DEVICES,
-    choice_argument,
-    given,
-    log_level_argument,
-    log_level_arguments,
-)
-
 PACKAGE = "omnibind_ros"
-NODE_NAME = "omnibind"
-# launch argument -> perception node parameter it overrides when not empty
-OVERRIDES = {"model_bundle": "model.bundle", "backend": "backend", "device": "device"}
+# Passed through to perception.launch.py, which declares them (empty: from the config file).
+NODE_ARGUMENTS = ("config", "extra_config", "model_bundle", "backend", "device")
 # Fast DDS 2.x (Humble, Jazzy) reads the first, 3.x the second; bag play needs it as well.
 PROFILE_ENV_VARS = ("FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_DEFAULT_PROFILES_FILE")
 
@@ -54,28 +44,24 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
         ),
         DeclareLaunchArgument("rate", default_value="1.0", description="playback rate"),
         DeclareLaunchArgument(
+            "truth_topic", default_value="/omnibind/ground_truth", description="label topic"
+        ),
+        DeclareLaunchArgument(
+            "annotations", default_value="", description="CSV/YAML truth instead of the topic"
+        ),
+        DeclareLaunchArgument(
+            "startup_s",
+            default_value="10.0",
+            description="s before playing: the node loads its model and warms its encoders",
+        ),
+        # Also declared by perception.launch.py: the evaluator reads the same files.
+        DeclareLaunchArgument(
             "config",
             default_value=PathJoinSubstitution([share, "config", "perception.yaml"]),
             description="parameter file of the perception node",
         ),
         DeclareLaunchArgument(
             "extra_config", default_value="", description="second parameter file (overrides)"
-        ),
-        DeclareLaunchArgument("namespace", default_value="", description="namespace of both nodes"),
-        DeclareLaunchArgument(
-            "truth_topic", default_value="/omnibind/ground_truth", description="label topic"
-        ),
-        DeclareLaunchArgument(
-            "annotations", default_value="", description="CSV/YAML truth instead of the topic"
-        ),
-        DeclareLaunchArgument("model_bundle", default_value="", description="empty = config"),
-        choice_argument("backend", "", BACKENDS, "inference backend; empty = from config"),
-        choice_argument("device", "", DEVICES, "cpu, cuda or cuda:N; empty = from config"),
-        log_level_argument("log level of the perception node's logger"),
-        DeclareLaunchArgument(
-            "startup_s",
-            default_value="10.0",
-            description="s before playing: the node loads its model and warms its encoders",
         ),
         DeclareLaunchArgument(
             "dds_profile",
@@ -85,76 +71,61 @@ def launch_arguments() -> list[DeclareLaunchArgument]:
     ]
 
 
-def perception_group() -> GroupAction:
-    """The perception node with its parameter files and overrides, scoped to it (last wins)."""
-    overrides = [
-        SetParameter(parameter, LaunchConfiguration(argument), condition=given(argument))
-        for argument, parameter in OVERRIDES.items()
-    ]
-    node = Node(
-        package=PACKAGE,
-        executable="perception_node",
-        name=NODE_NAME,
-        namespace=LaunchConfiguration("namespace"),
-        parameters=[{"use_sim_time": True}],
-        ros_arguments=log_level_arguments(NODE_NAME),
-        output="screen",
-        emulate_tty=True,
+def perception_node() -> GroupAction:
+    """perception.launch.py, scoped: its launch-wide parameter files reach its node only, not
+    the evaluator started after it."""
+    path = PathJoinSubstitution([FindPackageShare(PACKAGE), "launch", "perception.launch.py"])
+    passed = {name: LaunchConfiguration(name) for name in NODE_ARGUMENTS}
+    include = IncludeLaunchDescription(
+        PythonLaunchDescriptionSource(path),
+        launch_arguments={**passed, "use_sim_time": "true"}.items(),
     )
-    files = [
-        SetParametersFromFile(LaunchConfiguration("config")),
-        SetParametersFromFile(LaunchConfiguration("extra_config"), condition=given("extra_config")),
-    ]
-    return GroupAction([*files, *overrides, node], scoped=True)
+    return GroupAction([include], scoped=True)
 
 
-def evaluator_node() -> Node:
+def evaluator() -> Node:
+    setting = LaunchConfiguration
     return Node(
         package=PACKAGE,
         executable="replay_evaluator",
         name="omnibind_replay_evaluator",
-        namespace=LaunchConfiguration("namespace"),
         parameters=[
             {
                 "use_sim_time": True,
-                "bag": LaunchConfiguration("bag"),
-                "report_dir": LaunchConfiguration("report_dir"),
-                # An empty extra_config is skipped by the evaluator.
-                "config": [LaunchConfiguration("config"), LaunchConfiguration("extra_config")],
-                "truth_topic": LaunchConfiguration("truth_topic"),
-                "annotations": LaunchConfiguration("annotations"),
+                "bag": setting("bag"),
+                "report_dir": setting("report_dir"),
+                "config": [setting("config"), setting("extra_config")],
+                "truth_topic": setting("truth_topic"),
+                "annotations": setting("annotations"),
             }
         ],
         output="screen",
     )
 
 
-def generate_launch_description() -> LaunchDescription:
-    profile = LaunchConfiguration("dds_profile")
+def player_and_shutdown() -> list:
     play = ExecuteProcess(
-        cmd=[
-            "ros2", "bag", "play", LaunchConfiguration("bag"), "--clock",
-            "--rate", LaunchConfiguration("rate"),
-        ],
+        cmd=["ros2", "bag", "play", LaunchConfiguration("bag"), "--clock",
+             "--rate", LaunchConfiguration("rate")],
         output="screen",
     )  # fmt: skip
     # The bag finished: give the last scenes a moment, then stop everything (the evaluator
     # writes its report as it stops).
-    finish = RegisterEventHandler(
-        OnProcessExit(
-            target_action=play,
-            on_exit=[
-                TimerAction(period=2.0, actions=[EmitEvent(event=Shutdown(reason="bag done"))])
-            ],
-        )
-    )
+    stop = TimerAction(period=2.0, actions=[EmitEvent(event=Shutdown(reason="bag played"))])
+    return [
+        RegisterEventHandler(OnProcessExit(target_action=play, on_exit=[stop])),
+        TimerAction(period=LaunchConfiguration("startup_s"), actions=[play]),
+    ]
+
+
+def generate_launch_description() -> LaunchDescription:
+    profile = LaunchConfiguration("dds_profile")
     return LaunchDescription(
         [
             *launch_arguments(),
             *(SetEnvironmentVariable(name, profile) for name in PROFILE_ENV_VARS),
-            perception_group(),
-            evaluator_node(),
-            finish,
-            TimerAction(period=LaunchConfiguration("startup_s"), actions=[play]),
+            perception_node(),
+            evaluator(),
+            *player_and_shutdown(),
         ]
     )

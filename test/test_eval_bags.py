@@ -135,11 +135,13 @@ def test_bad_annotations_and_missing_truth_topic_give_one_line_errors(capsys, tm
 
 
 @pytest.mark.slow
-def test_without_truth_unknown_types_are_listed_and_predictions_reported(capsys, tmp_path) -> None:
+def test_without_truth_unknown_types_and_bad_bytes_are_reported(capsys, tmp_path) -> None:
+    frames = camera_frames(10)
+    frames[3:6] = [b"\x00\x01\x00\x00 not CDR of an Image"] * 3  # a damaged stretch
     bag = write_bag(
         tmp_path / "robot",
         {
-            "/front/image": ("sensor_msgs/msg/Image", camera_frames(10)),
+            "/front/image": ("sensor_msgs/msg/Image", frames),
             "/gripper/state": ("acme_msgs/msg/Gripper", [b"\x00\x01\x00\x00\x2a\x00\x00\x00"]),
         },
         storage="sqlite3",
@@ -158,6 +160,9 @@ def test_without_truth_unknown_types_are_listed_and_predictions_reported(capsys,
     metrics = document["models"][0]["metrics"]
     assert metrics["scenes"] > 0 and metrics["judged"] == 0 and metrics["accuracy"] is None
     assert document["models"][0]["metrics"]["by_combination"][0]["modalities"] == ["image"]
+    (camera,) = [s for s in document["models"][0]["sensors"] if s["sensor"] == "camera"]
+    assert (camera["received"], camera["bad"]) == (10, 3)
+    assert "not a valid message" in camera["last_error"]
     markdown = (out / "report.md").read_text()
     assert "acme_msgs/msg/Gripper is not installed here" in markdown
     assert "predictions only" in markdown

@@ -33,15 +33,29 @@ def test_the_evaluator_is_an_installed_executable() -> None:
         '"replay_evaluator = omnibind_ros.eval.evaluator_node:main"'
         in (ROOT / "setup.py").read_text()
     )
-    assert set(node_calls()) == {"perception_node", "replay_evaluator"}
+    assert set(node_calls()) == {"replay_evaluator"}
 
 
-def test_both_nodes_run_on_the_bags_clock() -> None:
+def test_the_node_comes_from_perception_launch_and_both_run_on_the_bags_clock() -> None:
     strings = {n.value for n in ast.walk(TREE) if isinstance(n, ast.Constant)}
-    assert {"ros2", "bag", "play", "--clock", "--rate"} <= strings
-    for call in node_calls().values():
-        source = ast.unparse(call)
-        assert "'use_sim_time': True" in source
+    assert {"ros2", "bag", "play", "--clock", "--rate", "perception.launch.py"} <= strings
+    source = LAUNCH.read_text()
+    assert '"use_sim_time": "true"' in source  # to perception.launch.py
+    assert "'use_sim_time': True" in ast.unparse(node_calls()["replay_evaluator"])
+    # What it passes through, perception.launch.py declares.
+    included = ast.parse((ROOT / "launch" / "perception.launch.py").read_text())
+    calls = [n for n in ast.walk(included) if isinstance(n, ast.Call)]
+    declared = {
+        n.args[0].value
+        for n in calls
+        if getattr(n.func, "id", "") in ("DeclareLaunchArgument", "choice_argument")
+    }
+    # launch_support's builders of the two arguments every node launch file takes.
+    builders = {"use_sim_time_argument": "use_sim_time", "log_level_argument": "log_level"}
+    declared |= {builders[n.func.id] for n in calls if getattr(n.func, "id", "") in builders}
+    module = {n.targets[0].id: n.value for n in TREE.body if isinstance(n, ast.Assign)}
+    passed = {e.value for e in module["NODE_ARGUMENTS"].elts}
+    assert passed | {"use_sim_time"} <= declared
 
 
 def test_the_evaluator_gets_only_parameters_it_declares() -> None:

@@ -54,7 +54,11 @@ class ReplayEvaluator(Node):
         self.create_subscription(String, self.truth_topic, self._on_truth, TRUTH_QOS)
 
     def _on_scene(self, msg: String) -> None:
-        scene = json.loads(msg.data)
+        try:
+            scene = json.loads(msg.data)
+        except ValueError:
+            self.get_logger().warning(f"{self.scene_topic}: not scene JSON, skipped")
+            return
         scene["published_ns"] = self.get_clock().now().nanoseconds
         with self._lock:
             self._scenes.append(scene)

@@ -50,7 +50,7 @@ def read_parameters(files: Sequence[Path], node_name: str = NODE_NAME) -> dict[s
             raise EvalError(f"{path}: not a ROS parameter file (expected node: ros__parameters:)")
         for section, body in tree.items():
             if _names_node(str(section), node_name) and isinstance(body, dict):
-                values.update(_flatten(body.get("ros__parameters") or {}))
+                values.update(flatten_parameters(body.get("ros__parameters") or {}))
     return values
 
 
@@ -78,11 +78,12 @@ def _names_node(section: str, node_name: str) -> bool:
     return last in ("**", node_name)
 
 
-def _flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
+def flatten_parameters(tree: dict, prefix: str = "") -> dict[str, Any]:
+    """Nested ``ros__parameters`` as the flat dotted names the node declares."""
     flat: dict[str, Any] = {}
     for key, value in tree.items():
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update(flatten_parameters(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = value
     return flat

@@ -22,10 +22,10 @@ from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.rosbag2.errors import WriterError
 from rosbags.typesys import Stores, get_typestore
 from std_msgs.msg import String
-from tqdm import tqdm
 
 from omnibind_ros.core.errors import OmniBindError
 from omnibind_ros.eval.errors import EvalError
+from omnibind_ros.eval.progress import BagTimeBar
 from omnibind_ros.eval.topics import TRUTH_TYPE, resolve_topic
 from omnibind_ros.ros.sim_sensors_node import (
     GROUND_TRUTH_TOPIC,
@@ -110,7 +110,7 @@ def record_bag(
     stream = World(seed=seed).stream(
         seconds, schedule, scene_duration_s=scene_duration, start_stamp_ns=start_ns
     )
-    bar = tqdm(total=seconds, unit="s", desc="recording", disable=not progress)
+    bar = BagTimeBar(seconds, "recording", progress)
     try:
         for sample in stream:
             if sample.label != label:  # published when the scene changes, as live
@@ -127,7 +127,7 @@ def record_bag(
             # Recorded on arrival, which for a simulated sensor is its capture stamp.
             writer.write(connection, sample.stamp_ns, serialize_message(msg))
             counts[connection.topic] += 1
-            bar.update(round((sample.stamp_ns - start_ns) / 1e9 - bar.n, 3))
+            bar.advance_to((sample.stamp_ns - start_ns) / 1e9)
     finally:
         bar.close()
         writer.close()  # also on Ctrl-C: what was recorded stays a valid bag

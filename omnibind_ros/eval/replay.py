@@ -26,11 +26,11 @@ from typing import Any
 
 from rclpy.serialization import deserialize_message
 from std_msgs.msg import String
-from tqdm import tqdm
 
 from omnibind_ros.eval.bag import Bag
 from omnibind_ros.eval.errors import EvalError
 from omnibind_ros.eval.params_file import NodeSettings
+from omnibind_ros.eval.progress import BagTimeBar
 from omnibind_ros.eval.topics import TopicPlan
 from omnibind_ros.pipeline.inference import SceneResult
 from omnibind_ros.pipeline.pipeline import PerceptionPipeline
@@ -156,9 +156,7 @@ class Replay:
         topics = {*sensor_of, *([truth_topic] if truth_topic else [])}
         truth_changes: list[tuple[int, str]] = []
         started = time.perf_counter()
-        bar = tqdm(
-            total=round(summary.duration_s, 1), unit="s", desc="replay", disable=not progress
-        )
+        bar = BagTimeBar(summary.duration_s, "replay", progress)
         for message in self._bag.messages(topics):
             timers = self._advance_to(message.log_time_ns, timers)
             self.clock.now_ns = message.log_time_ns
@@ -168,7 +166,7 @@ class Replay:
                     truth_changes.append((message.log_time_ns, label))
             else:
                 self._deliver(sensor_of[message.topic], message.data)
-            bar.update(round((message.log_time_ns - start) / 1e9 - bar.n, 2))
+            bar.advance_to((message.log_time_ns - start) / 1e9)
         bar.close()
         # After the last message the node runs on until its sensors have gone stale.
         stale = max((c.stale_timeout for c in self._settings.sensors.values()), default=1.0)
