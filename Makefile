@@ -10,7 +10,7 @@ export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 .PHONY: demo test lint model venv clean
 
 $(STAMP): requirements/venv.txt requirements/constraints.txt setup.py setup.cfg tools/bootstrap_venv.sh \
-		tools/layout_prefix.py $(wildcard launch/*.launch.py config/*)
+		tools/layout_prefix.py $(wildcard launch/*.launch.py config/* config/profiles/*)
 	bash tools/bootstrap_venv.sh $(VENV)
 	touch $@
 

@@ -1,6 +1,7 @@
 """ament_python package: installs under colcon and, for the venv path, with pip."""
 
 from glob import glob
+from os.path import isfile
 
 from setuptools import find_packages, setup
 
@@ -15,7 +16,8 @@ setup(
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
-        (f"share/{PACKAGE}/config", sorted(glob("config/*"))),
+        (f"share/{PACKAGE}/config", sorted(filter(isfile, glob("config/*")))),
+        (f"share/{PACKAGE}/config/profiles", sorted(glob("config/profiles/*.yaml"))),
     ],
     # The default model ships once, as package data (omnibind_ros/models), where the code
     # looks for it; not a second copy under share/.

@@ -34,8 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"omnibind_ros {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module_name in dict.fromkeys(SUBCOMMANDS.values()):
-        importlib.import_module(module_name).register(subparsers)
+    registered = {
+        module_name: importlib.import_module(module_name).register(subparsers)
+        for module_name in dict.fromkeys(SUBCOMMANDS.values())
+    }
+    # `sim record` writes ROS bags: evaluation adds it, so the sim package stays ROS-free.
+    importlib.import_module(SUBCOMMANDS["eval"]).register_sim_record(registered[SUBCOMMANDS["sim"]])
     return parser
 
 

@@ -55,8 +55,10 @@ def test_colcon_install_puts_launch_and_config_files_in_share(colcon_prefix: Pat
     share = colcon_prefix / "share" / PKG
     for launch_file in (ROOT / "launch").glob("*.launch.py"):
         assert (share / "launch" / launch_file.name).is_file(), launch_file.name
-    for config_file in (ROOT / "config").iterdir():
-        assert (share / "config" / config_file.name).is_file(), config_file.name
+    for config_file in (ROOT / "config").rglob("*"):
+        if config_file.is_file():
+            relative = config_file.relative_to(ROOT)
+            assert (share / relative).is_file(), relative
 
 
 def test_colcon_install_puts_executables_where_ros2_run_looks(colcon_prefix: Path) -> None:

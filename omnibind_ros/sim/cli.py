@@ -19,7 +19,9 @@ def _fractions(text: str) -> tuple[float, float, float]:
     return values  # type: ignore[return-value]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """Adds `omnibind sim`; returns its subcommands, so `record` (which writes ROS bags, see
+    omnibind_ros.eval.cli) is added by a module that may import ROS."""
     sim = subparsers.add_parser("sim", help="simulated multi-sensor world: export, record, preview")
     commands = sim.add_subparsers(dest="sim_command", metavar="SIM_COMMAND", required=True)
 
@@ -45,21 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     export.set_defaults(func=_export)
 
-    record = commands.add_parser(
-        "record",
-        help="write the six simulated sensor streams and the ground truth into a rosbag2 bag",
-    )
-    record.add_argument("out", type=Path, help="new bag directory")
-    record.add_argument("--seconds", type=float, default=60.0, help="bag length (default 60)")
-    record.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
-    record.add_argument("--seed", type=int, default=0, help="world seed (scenes, dropouts)")
-    record.add_argument("--scene-duration", type=float, default=4.0, help="s per scene")
-    record.add_argument(
-        "--all-sensors", action="store_true", help="no dropouts: every sensor all the time"
-    )
-    record.add_argument("--no-progress", action="store_true", help="no progress bar")
-    record.set_defaults(func=_record)
-
     preview = commands.add_parser("preview", help="draw a PNG contact sheet, one row per class")
     preview.add_argument("out", type=Path, help="PNG file to write")
     preview.add_argument("--seed", type=int, default=0)
@@ -69,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="keep each scene's drawn conditions (default: clear day)",
     )
     preview.set_defaults(func=_preview)
+    return commands
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -86,28 +74,6 @@ def _export(args: argparse.Namespace) -> int:
         print(f"omnibind sim export: {err}")
         return 2
     print(f"wrote {manifest}")
-    return 0
-
-
-def _record(args: argparse.Namespace) -> int:
-    from omnibind_ros.core.errors import OmniBindError
-    from omnibind_ros.eval.record import record_bag
-    from omnibind_ros.sim import HotPlugSchedule
-
-    try:
-        recording = record_bag(
-            args.out, args.seconds, storage=args.storage, seed=args.seed,
-            scene_duration=args.scene_duration,
-            schedule=HotPlugSchedule.always() if args.all_sensors else None,
-            progress=not args.no_progress,
-        )  # fmt: skip
-    except OmniBindError as err:
-        print(f"omnibind sim record: {err}")
-        return 2
-    counts = ", ".join(f"{topic} {n}" for topic, n in recording.messages.items())
-    print(f"wrote {recording.path} ({recording.seconds:g} s, {args.storage}): {counts}")
-    if recording.skipped:
-        print(f"{recording.skipped} samples could not be published (as live, they are left out)")
     return 0
 
 
