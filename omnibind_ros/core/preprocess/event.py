@@ -58,9 +58,10 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     time_bin = ((window_ns - age[recent]) * (time_bins / window_ns)).astype(np.int64)
     channel = 2 * np.minimum(time_bin, time_bins - 1) + (events["p"][recent] > 0)
     flat = (channel * height + y[recent]) * width + x[recent]
-    counts = np.bincount(flat, minlength=cells)
-    planes = torch.from_numpy(counts.reshape(2 * time_bins, height, width)).float()
-    resized = fit_square(torch.log1p(planes), params["size"], params["fit"])
+    # float32 at once and log1p in place: 12 bytes per cell at the peak, not 20.
+    counts = np.bincount(flat, minlength=cells).astype(np.float32)
+    planes = torch.from_numpy(counts.reshape(2 * time_bins, height, width)).log1p_()
+    resized = fit_square(planes, params["size"], params["fit"])
     busiest = resized.max()
     # Every recent event may lie outside the centre crop: nothing moves in view, all zeros.
     return (resized / busiest if busiest > 0 else resized).numpy()
