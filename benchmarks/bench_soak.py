@@ -28,6 +28,7 @@ with / without the modality), RSS over time, the node's CPU use, the machine's l
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -285,18 +286,40 @@ def is_gone(plugs: list[Plug], t: float) -> bool:
 
 
 def wrong_modality_events(scenes, records: dict[str, SensorRecord], start: float) -> list[dict]:
+    """Each scene's wrong modalities, with what the node was doing: the gap before the scene
+    (a stalled node) and the scene's own latency (stamp of its newest sample -> published)."""
     events = []
+    previous = None
     for received, scene in scenes:
+        gap, previous = (received - previous if previous else 0.0), received
         if received < start:
             continue
         reported = set(scene["modalities"])
         for record in records.values():
             m = record.modality
             if m in reported and is_gone(record.plugs, received):
-                events.append({"t": round(received - start, 2), "modality": m, "kind": "stale"})
+                kind = "stale"
             elif m not in reported and is_live(record.plugs, received):
-                events.append({"t": round(received - start, 2), "modality": m, "kind": "missing"})
+                kind = "missing"
+            else:
+                continue
+            events.append(
+                {
+                    "t": round(received - start, 2),
+                    "modality": m,
+                    "kind": kind,
+                    "gap_before_s": round(gap, 3),
+                    "oldest_sample_ms": round(scene.get("oldest_sample_ms", 0.0)),
+                }
+            )
     return events
+
+
+def after_a_stall(events: list[dict], scenes, start: float) -> int:
+    """Wrong-modality events within 2 s after a scene gap of more than 2 fusion periods."""
+    times = [t - start for t, _ in scenes]
+    stalls = [t1 for t0, t1 in itertools.pairwise(times) if t1 - t0 > 2 * FUSION_PERIOD_S]
+    return sum(any(0 <= e["t"] - s <= 2.0 for s in stalls) for e in events)
 
 
 def scene_gaps(scenes, records: dict[str, SensorRecord], start: float) -> dict[str, Any]:
@@ -414,6 +437,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--warm-up", type=float, default=None, help="s; default 10%% (<= 120 s)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--raw", type=Path, help="also save scene and plug timelines here")
     args = parser.parse_args()
     seconds = args.minutes * 60.0
     warm_up = args.warm_up if args.warm_up is not None else min(120.0, 0.1 * seconds)
@@ -517,6 +541,12 @@ def main() -> int:
         "exceptions_in_log": exceptions[:20],
         "wrong_modality_set_events": wrong[:50],
         "wrong_modality_set_count": len(wrong),
+        "wrong_modality_set_by_kind": {
+            kind: sum(e["kind"] == kind for e in wrong) for kind in ("stale", "missing")
+        },
+        "wrong_modality_set_within_2_s_after_a_stall": after_a_stall(
+            wrong, scenes, start + warm_up
+        ),
         "scene_gaps": gaps,
         "reaction_times": reaction_times(scenes, records),
         "plugs_per_sensor": {name: len(r.plugs) for name, r in records.items()},
@@ -532,6 +562,13 @@ def main() -> int:
     print(json.dumps({k: v for k, v in report.items() if k != "rss_mb"}, indent=2))
     print(f"RSS growth after warm-up: {growth} %")
     save_results(args.output, report)
+    if args.raw:
+        raw = {
+            "start": start,
+            "scenes": [[t, s["modalities"], s.get("oldest_sample_ms")] for t, s in scenes],
+            "plugs": {n: [vars(p) for p in r.plugs] for n, r in records.items()},
+        }
+        save_results(args.raw, raw)
     broken = [name for name, ok in invariants.items() if not ok]
     if broken:
         print(f"INVARIANTS BROKEN: {', '.join(broken)}", file=sys.stderr)

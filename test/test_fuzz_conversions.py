@@ -18,8 +18,8 @@ from sensor_msgs.msg import Image, PointCloud2, PointField
 from std_msgs.msg import Float32MultiArray, Int16MultiArray, MultiArrayDimension
 
 from omnibind_ros.core.limits import DEFAULT_MAX_SENSOR_SIDE, MAX_SAMPLE_RATE
-from omnibind_ros.core.samples import EVENT_DTYPE, AudioSample, EventSample
-from omnibind_ros.ros.conversions import converter_for
+from omnibind_ros.core.samples import EVENT_DTYPE, AudioSample, EventSample, make_events
+from omnibind_ros.ros.conversions import converter_for, events_to_msg
 from omnibind_ros.ros.conversions.audio import SAMPLE_FORMATS, decode_samples
 from omnibind_ros.ros.conversions.event_packet import MONO, packet_to_events
 from omnibind_ros.ros.conversions.image import PIXEL_FORMATS
@@ -174,6 +174,10 @@ event_options = st.builds(
 
 @fuzz_settings
 @given(msg=consistent_clouds(("x", "y", "t", "p")) | clouds(), options=event_options)
+@example(  # one event at (7999, 7999) once sized the sensor to 8000 x 8000: 1.2 GB
+    msg=events_to_msg(make_events([7999], [7999], [0], [1]), stamp_ns=0),
+    options=_event_options(0, 0, "ns", "header"),
+)
 def test_event_conversion_of_any_cloud(msg: PointCloud2, options: dict) -> None:
     converter = converter_for("event", CLOUD)(options)
     sample = outcome(lambda: converter.to_sample(msg))
@@ -246,6 +250,9 @@ def images(draw) -> Image:
 
 @fuzz_settings
 @given(msg=images(), modality=st.sampled_from(["image", "tactile"]))
+@example(  # a corrupt size: 10^10 pixels said, none sent
+    msg=Image(height=100_000, width=100_000, encoding="rgb8", step=300_000), modality="image"
+)
 def test_camera_conversion_of_any_image(msg: Image, modality: str) -> None:
     rgb = outcome(lambda: converter_for(modality, IMAGE)({}).to_sample(msg))
     if rgb is not None:

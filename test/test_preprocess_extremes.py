@@ -28,8 +28,18 @@ def test_event_times_at_the_int64_extremes_do_not_overflow() -> None:
 
 def test_an_event_sensor_of_gigapixels_is_rejected_not_allocated() -> None:
     events = make_events([65534], [65534], [0], [1])
-    with pytest.raises(InvalidSampleError, match="exceeds 16777216 pixels"):
+    with pytest.raises(InvalidSampleError, match="exceeds 8388608 cells"):
         preprocess("event", EventSample(events, 65535, 65535))
+
+
+def test_a_long_thin_event_sensor_costs_only_its_centre_square() -> None:
+    # Found by fuzzing: 70000 x 212 with 2 time bins once took 600 MB; 60000 x 212 took 400 MB
+    # and 1.4 s (70000 is more than uint16 x addresses: rejected now).
+    events = make_events([30000, 10], [100, 5], [0, 1], [1, 0])
+    out = preprocess("event", EventSample(events, 60000, 212), {"time_bins": 2})
+    assert out.shape == (4, 64, 64) and out.max() == 1.0
+    with pytest.raises(InvalidSampleError, match="exceeds 8388608 cells"):
+        preprocess("event", EventSample(events, 60000, 212), {"time_bins": 2, "fit": "stretch"})
 
 
 def test_event_polarity_outside_both_conventions_is_rejected() -> None:

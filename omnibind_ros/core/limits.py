@@ -17,8 +17,11 @@ DEFAULT_MAX_EVENTS = 2_000_000
 # event cameras are 1280 x 960.
 DEFAULT_MAX_SENSOR_SIDE = 2048
 
-# Hard limits, not configurable. The event histogram costs 8 bytes per pixel and channel.
-MAX_EVENT_SENSOR_PIXELS = 1 << 24
+# Hard limits, not configurable. The event histogram costs 12 bytes per cell (pixel of the
+# counted square or sensor, times 2 polarities x time bins): 2^23 cells are 100 MB, room for
+# a 2048 x 2048 square of 1 time bin or a 1280 x 720 sensor stretched with 4.
+MAX_EVENT_HISTOGRAM_CELLS = 1 << 23
+MAX_EVENT_SENSOR_SIDE = 1 << 16  # uint16 coordinates
 # The highest rate of common audio hardware (ultrasonic microphones included); resampling and
 # buffering cost grows with the rate, so a mistyped one (2147483647) must not be accepted.
 MAX_SAMPLE_RATE = 384_000
