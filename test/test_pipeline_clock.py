@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from core_fixtures import FakeClock
 from fixtures_model import untrained_model
 
 from omnibind_ros.pipeline.params import DEFAULT_MAX_ENCODE_HZ, SensorConfig
 from omnibind_ros.pipeline.pipeline import PerceptionPipeline
 
 RNG = np.random.default_rng(5)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
