@@ -119,7 +119,10 @@ class Listener:
         from rclpy.executors import SingleThreadedExecutor
         from std_msgs.msg import String
 
-        rclpy.init()
+        from rclpy.signals import SignalHandlerOptions
+
+        # Ctrl-C must raise here, so the benchmark stops the processes it started.
+        rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
         self._rclpy = rclpy
         self.node = rclpy.create_node("bench_e2e_listener")
         self._lock = threading.Lock()
