@@ -117,9 +117,8 @@ class Listener:
     def __init__(self, topics: list[str]) -> None:
         import rclpy
         from rclpy.executors import SingleThreadedExecutor
-        from std_msgs.msg import String
-
         from rclpy.signals import SignalHandlerOptions
+        from std_msgs.msg import String
 
         # Ctrl-C must raise here, so the benchmark stops the processes it started.
         rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
