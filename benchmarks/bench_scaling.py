@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench_e2e import headline, machine, print_table
-from e2e_harness import Listener, bench_env, load_average, measure, parse_variant, start_replay
+from e2e_harness import Listener, Variant, bench_env, load_average, measure, start_replay
 from e2e_harness import stop_process as stop
 
 from omnibind_ros.bench_cli import save_results
@@ -57,7 +57,8 @@ def run_case(case: Case, bundle: Path, listener: Listener, env: dict[str, str], 
     replay, log = start_replay(env, "--sensors", sims, *case.replay_args)
     try:
         time.sleep(8.0)  # the replay renders its loop first
-        variant = parse_variant(f"product:sensors.names=[{','.join(case.sensors)}]")
+        names = ",".join(case.sensors)
+        variant = Variant(case.name, "product", (f"sensors.names:=[{names}]",))
         return measure(variant, bundle, listener, log, env, seconds, names=list(case.sensors))
     finally:
         stop(replay)

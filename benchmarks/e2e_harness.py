@@ -117,9 +117,11 @@ class Listener:
     def __init__(self, topics: list[str]) -> None:
         import rclpy
         from rclpy.executors import SingleThreadedExecutor
+        from rclpy.signals import SignalHandlerOptions
         from std_msgs.msg import String
 
-        rclpy.init()
+        # Ctrl-C must raise here, so the benchmark stops the processes it started.
+        rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
         self._rclpy = rclpy
         self.node = rclpy.create_node("bench_e2e_listener")
         self._lock = threading.Lock()

@@ -9,11 +9,10 @@ YAML is unchanged.
 from __future__ import annotations
 
 import hashlib
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
+from bench_preprocess import timings_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "config" / "profiles" / "realistic.yaml"
@@ -40,7 +39,7 @@ def build_bundle(work_dir: Path) -> Path:
     return save_bundle(model, path, meta={"profile": str(PROFILE.relative_to(ROOT))})
 
 
-def graph_latency_ms(model, repeats: int = 30, warmup: int = 3) -> dict[str, dict[str, float]]:
+def graph_latency_ms(model, repeats: int = 30) -> dict[str, dict[str, float]]:
     """Median and p90 ms of each encoder (batch 1, preprocessed input) and of a six-token
     fusion, through ``model.runner``; ``max_abs_diff`` is filled in by the caller."""
     from omnibind_ros.core.fusion import pack_token_arrays
@@ -51,29 +50,19 @@ def graph_latency_ms(model, repeats: int = 30, warmup: int = 3) -> dict[str, dic
     for modality in model.modalities:
         batch = rng.standard_normal((1, *model.input_shape(modality))).astype(np.float32)
         outputs[modality] = model.runner.encode(modality, batch)
-        rows[modality] = _timed(lambda m=modality, b=batch: model.runner.encode(m, b),
-                                repeats, warmup)  # fmt: skip
+        rows[modality] = _timed(lambda m=modality, b=batch: model.runner.encode(m, b), repeats)
     packed = pack_token_arrays(
         [(m, outputs[m][0]) for m in model.modalities], model.config.fusion.max_tokens
     )
-    rows["fusion"] = _timed(lambda: model.runner.fuse(*packed), repeats, warmup)
+    rows["fusion"] = _timed(lambda: model.runner.fuse(*packed), repeats)
     for modality, out in outputs.items():
         rows[modality]["_output"] = out  # for cross-backend agreement checks
     return rows
 
 
-def _timed(call, repeats: int, warmup: int) -> dict[str, float]:
-    for _ in range(warmup):
-        call()
-    seconds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return {
-        "median_ms": round(statistics.median(seconds) * 1e3, 3),
-        "p90_ms": round(float(np.percentile(seconds, 90)) * 1e3, 3),
-    }
+def _timed(call, repeats: int) -> dict[str, float]:
+    median, p90 = timings_ms(call, repeats)
+    return {"median_ms": round(median, 3), "p90_ms": round(p90, 3)}
 
 
 def agreement(rows: dict, reference: dict) -> dict:

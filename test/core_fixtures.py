@@ -45,3 +45,13 @@ def raw_samples(seed: int = 0) -> dict[str, Any]:
         "audio": AudioSample((tone + rng.normal(0, 0.05, t.shape)).astype(np.float32), 16_000),
         "lidar": cloud,
     }
+
+
+class FakeClock:
+    """A pipeline clock the test moves by hand (seconds)."""
+
+    def __init__(self, now: float = 100.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

@@ -92,3 +92,24 @@ def test_bad_options_raise_config_error(options: dict, message: str) -> None:
 def test_hugging_face_text_towers_are_refused_since_they_would_download() -> None:
     with pytest.raises(ConfigError, match="Hugging Face"):
         ProviderPool(load_weights=True).get("open_clip", {"model": "ViT-B-16-SigLIP"})
+
+
+def test_clip_image_tower_exports_to_onnx_and_onnxruntime_matches_torch(tmp_path) -> None:
+    import numpy as np
+    import onnxruntime
+
+    from omnibind_ros.runtime.onnx_export import export_encoder_onnx
+
+    # Two heads (width 128 / head width 64): an even head count is what sends a frozen
+    # nn.MultiheadAttention down torch's fused fast path, as in ViT-B/32.
+    clip = {**TINY_CLIP, "vision_cfg": {**TINY_CLIP["vision_cfg"], "width": 128}}
+    provider = ProviderPool(load_weights=True).get("open_clip", {"clip": clip})
+    encoder = provider.image_encoder().eval()
+    path = export_encoder_onnx(encoder, (3, 64, 64), tmp_path / "image.onnx")
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = encoder(images).numpy()
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (got,) = session.run(["embedding"], {"input": images.numpy()})
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    assert torch.backends.mha.get_fastpath_enabled()  # restored for torch inference

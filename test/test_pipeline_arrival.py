@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from core_fixtures import FakeClock
 from fixtures_model import untrained_model
 
 from omnibind_ros.pipeline.inference import EncoderWorker
@@ -18,14 +19,6 @@ from omnibind_ros.pipeline.slots import SensorSlot, SlotRegistry
 from omnibind_ros.pipeline.streams import LatestOnly
 
 RNG = np.random.default_rng(11)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")

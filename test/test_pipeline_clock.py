@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from core_fixtures import FakeClock
 from fixtures_model import untrained_model
 
 from omnibind_ros.pipeline.params import DEFAULT_MAX_ENCODE_HZ, SensorConfig
 from omnibind_ros.pipeline.pipeline import PerceptionPipeline
 
 RNG = np.random.default_rng(5)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +48,12 @@ def test_a_sensor_goes_stale_when_the_given_clock_says_so_not_the_wall_clock(mod
 
 def test_the_encode_rate_limit_counts_in_the_given_clock(model) -> None:
     clock = FakeClock()
-    pipeline, slot = camera_pipeline(model, clock)  # image: at most 15 encodes per second
+    pipeline, slot = camera_pipeline(model, clock)  # image: at most 60 encodes per second
     pipeline.offer(slot, frame(), stamp_ns=1)
     assert pipeline.encode_due() == 1
     pipeline.offer(slot, frame(), stamp_ns=2)
     assert pipeline.encode_due() == 0  # 0 s later on this clock: too soon
-    clock.now += 0.07  # just over 1/15 s
+    clock.now += 0.02  # just over 1/60 s
     assert pipeline.encode_due() == 1
     assert pipeline.views()[0].encoded == 2
 

@@ -2,9 +2,10 @@
 
 Executors (``EXECUTORS``): ``events`` is rclpy's C++ ``EventsExecutor`` (rclpy.experimental,
 in Jazzy): it dispatches each ready entity from a C++ event queue, without rebuilding a
-Python wait set per callback, and costs a fraction of the CPU of the Python executors per
-message (benchmarks/bench_e2e.py); it runs callbacks one at a time, which suits nodes whose
-callbacks only store data and leave the heavy work to their own threads.
+Python wait set per callback, and costs less CPU per message than the Python executors (compare
+them with ``omnibind bench e2e -- --variants product product:executor=multi_threaded``); it
+runs callbacks one at a time, which suits nodes whose callbacks only store data and leave the
+heavy work to their own threads.
 ``single_threaded`` and ``multi_threaded`` are rclpy's Python executors (the latter honours
 callback groups, at the most CPU per message).
 

@@ -69,7 +69,12 @@ def export_encoder_onnx(
     """Export with input ``input`` (B, *input_shape) and output ``embedding`` (B, D)."""
     path = Path(path)
     was_training = encoder.training
+    fastpath = torch.backends.mha.get_fastpath_enabled()
     encoder.eval()
+    # A frozen nn.MultiheadAttention in eval mode (CLIP's towers) takes torch's fused fast
+    # path, whose op (aten::_native_multi_head_attention) has no ONNX export: trace the
+    # plain attention instead, which computes the same.
+    torch.backends.mha.set_fastpath_enabled(False)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the legacy exporter says so
@@ -84,6 +89,7 @@ def export_encoder_onnx(
                 dynamo=False,
             )
     finally:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
         encoder.train(was_training)
     return path
 
