@@ -19,6 +19,7 @@ from ros_harness import JsonRecorder, RosHarness, domain_id_for, wait_until
 from std_msgs.msg import String
 
 from omnibind_ros.paths import config_file
+from omnibind_ros.ros.demo import SHARED_PROCESS_MAX_SCENE_HZ
 from omnibind_ros.ros.entities import without_subscription_events
 from omnibind_ros.ros.perception_node import PerceptionNode
 from omnibind_ros.ros.sim_sensors_node import GROUND_TRUTH_TOPIC, SimSensorsNode
@@ -63,7 +64,9 @@ def model():
 
 @pytest.fixture(scope="module")
 def node(ros, model):
-    perception = ros.add(PerceptionNode(model=model, context=ros.context))
+    # The simulated sensors render in this process too, as in `omnibind demo`.
+    cap = [Parameter("fusion.max_rate_hz", value=SHARED_PROCESS_MAX_SCENE_HZ)]
+    perception = ros.add(PerceptionNode(model=model, context=ros.context, parameter_overrides=cap))
     yield perception
     ros.remove(perception)
 

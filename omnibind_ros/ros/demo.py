@@ -26,6 +26,11 @@ from omnibind_ros.ros.executors import run_nodes
 from omnibind_ros.ros.perception_node import PerceptionNode
 from omnibind_ros.ros.sim_sensors_node import GROUND_TRUTH_TOPIC, SimSensorsNode
 
+# The demo renders the simulated world in the perception node's process: both share one
+# interpreter lock, and scenes fused on every arrival (up to ~100/s) would leave the renderer
+# too little of it to keep real time on a small CPU.
+SHARED_PROCESS_MAX_SCENE_HZ = 20.0
+
 
 def format_line(elapsed_s: float, scene: dict[str, Any] | None, truth: str, top: int = 3) -> str:
     """One readable status line: active sensors, top labels with scores, the truth."""
@@ -86,7 +91,10 @@ def run_demo(
 
     def build(nodes: list[Node]) -> None:
         perception = PerceptionNode(
-            parameter_overrides=[Parameter("model.bundle", value=str(bundle))]
+            parameter_overrides=[
+                Parameter("model.bundle", value=str(bundle)),
+                Parameter("fusion.max_rate_hz", value=SHARED_PROCESS_MAX_SCENE_HZ),
+            ]
         )
         nodes.append(perception)
         nodes.append(SimSensorsNode(parameter_overrides=[Parameter("seed", value=seed)]))
