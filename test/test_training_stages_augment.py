@@ -57,6 +57,8 @@ def test_sound_gain_shifts_every_bin_of_a_clip_by_one_constant() -> None:
     shift = louder - spectrogram
     assert torch.allclose(shift, shift[:, :, :1, :1].expand_as(shift), atol=1e-6)
     assert (shift.abs() <= 0.3 + 1e-6).all()
+    unchanged = (shift == 0).flatten(1).all(dim=1)
+    assert unchanged.any() and not unchanged.all()  # about half the clips stay clean
 
 
 def test_sound_noise_raises_quiet_bins_and_keeps_loud_ones() -> None:
@@ -66,6 +68,7 @@ def test_sound_noise_raises_quiet_bins_and_keeps_loud_ones() -> None:
     assert (noisy >= spectrogram - 1e-6).all()  # energies only add
     peak = spectrogram.amax(dim=(1, 2, 3))
     assert torch.allclose(noisy.amax(dim=(1, 2, 3)), peak, atol=0.1)
+    assert (noisy == spectrogram).flatten(1).all(dim=1).any()  # some clips stay clean
 
 
 def test_sound_masks_set_spans_of_frames_or_bands_to_the_clip_mean() -> None:

@@ -24,6 +24,9 @@ MAX_GAIN = 0.3  # +-0.3: the recording about 12 dB louder or quieter
 NOISE_BELOW_PEAK = (0.25, 0.75)  # a noise floor 10-30 dB below the loudest band
 LOG_SHARPNESS = 9.0  # natural-log units per normalised unit, for adding energies
 MASKS, MAX_MASK = 2, 0.15  # SpecAugment: up to 2 time and 2 band masks of up to 15 %
+# Each of gain, noise and masking reaches half of the clips: a student that never heard a
+# clean clip fails on clean ones (all four on every clip: 6 % vs 47 % on an unseen speaker).
+OP_CHANCE = 0.5
 
 
 def _shift_grid(batch: torch.Tensor, max_shift: int, flip: bool) -> torch.Tensor:
@@ -81,18 +84,17 @@ def _spec_mask(batch: torch.Tensor) -> torch.Tensor:
 
 
 def augment_sound(batch: torch.Tensor, ops: tuple[str, ...] = AUDIO_OPS) -> torch.Tensor:
-    """(B, 1, mels, frames): ``ops`` of AUDIO_OPS applied in that order."""
+    """(B, 1, mels, frames): ``ops`` of AUDIO_OPS in that order; the time shift to every
+    clip, each of the others to a random half of them."""
     unknown = sorted(set(ops) - set(AUDIO_OPS))
     if unknown:
         raise ValueError(f"unknown audio augmentations {unknown}; known: {AUDIO_OPS}")
     if "shift" in ops:
         batch = _shift_time(batch, max(1, round(MAX_SHIFT * batch.shape[-1])))
-    if "gain" in ops:
-        batch = _gain(batch)
-    if "noise" in ops:
-        batch = _noise_floor(batch)
-    if "mask" in ops:
-        batch = _spec_mask(batch)
+    for name, op in (("gain", _gain), ("noise", _noise_floor), ("mask", _spec_mask)):
+        if name in ops:
+            chosen = (torch.rand(len(batch)) < OP_CHANCE).view(-1, 1, 1, 1)
+            batch = torch.where(chosen, op(batch), batch)
     return batch
 
 
