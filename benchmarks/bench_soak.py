@@ -532,7 +532,7 @@ def main() -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "load_average_after": os.getloadavg(),
         "settings": {
-            **{k: v for k, v in vars(args).items() if k != "output"},
+            **{k: v for k, v in vars(args).items() if k not in ("output", "raw")},
             "warm_up_s": warm_up,
         },
         "seconds": round(elapsed, 1),
