@@ -450,6 +450,7 @@ def main() -> None:
     command = "python benchmarks/bench_real_data.py " + shlex.join(
         [str(args.source), "--splits", args.splits, "--speaker", args.speaker]
         + (["--levers"] if args.levers else [])
+        + (["--keep"] if args.keep else [])
     )
     save_results(args.json, json.loads(json.dumps(results, default=lambda o: o.__dict__)))
     args.out.write_text(render(results, args, command))
