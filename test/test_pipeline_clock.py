@@ -11,6 +11,7 @@ from omnibind_ros.pipeline.params import DEFAULT_MAX_ENCODE_HZ, SensorConfig
 from omnibind_ros.pipeline.pipeline import PerceptionPipeline
 
 RNG = np.random.default_rng(5)
+ENCODE_HZ = {**DEFAULT_MAX_ENCODE_HZ, "image": 15.0}  # the rate limit these tests count in
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def model():
 
 def camera_pipeline(model, clock: FakeClock) -> tuple[PerceptionPipeline, object]:
     pipeline = PerceptionPipeline(
-        model, top_k=2, fusion_window=0.5, max_encode_hz=DEFAULT_MAX_ENCODE_HZ, clock=clock
+        model, top_k=2, fusion_window=0.5, max_encode_hz=ENCODE_HZ, clock=clock
     )
     config = SensorConfig("cam", "image", "/cam", "sensor_msgs/msg/Image", stale_timeout=1.0)
     slot = pipeline.add_slot(config)
@@ -48,12 +49,12 @@ def test_a_sensor_goes_stale_when_the_given_clock_says_so_not_the_wall_clock(mod
 
 def test_the_encode_rate_limit_counts_in_the_given_clock(model) -> None:
     clock = FakeClock()
-    pipeline, slot = camera_pipeline(model, clock)  # image: at most 60 encodes per second
+    pipeline, slot = camera_pipeline(model, clock)  # image: at most 15 encodes per second
     pipeline.offer(slot, frame(), stamp_ns=1)
     assert pipeline.encode_due() == 1
     pipeline.offer(slot, frame(), stamp_ns=2)
     assert pipeline.encode_due() == 0  # 0 s later on this clock: too soon
-    clock.now += 0.02  # just over 1/60 s
+    clock.now += 0.07  # just over 1/15 s
     assert pipeline.encode_due() == 1
     assert pipeline.views()[0].encoded == 2
 

@@ -332,7 +332,9 @@ class PerceptionNode(Node):
         if self._labels_pub is not None:
             header = make_header(result.stamp_ns, result.frame_id)
             self._labels_pub.publish(outputs.classification_msg(result, self._fuser.labels, header))
-        if self._config.overlay_enabled:
+        # Drawing a frame per scene is costly (tens of scenes per second on arrival): only for
+        # someone watching, as image transports do.
+        if self._config.overlay_enabled and self._overlay_pub.get_subscription_count():
             self._publish_overlay(result)
         label, score = result.top_k[0]
         self.get_logger().debug(f"scene {label} {score:.2f} from {', '.join(result.modalities)}")
