@@ -1,4 +1,4 @@
-"""Fusion (method.md Eq. 8): any non-empty subset, and absent modalities change nothing."""
+"""Fusion (OmniBind Eq. 8): any non-empty subset, and absent modalities change nothing."""
 
 import itertools
 

@@ -1,4 +1,4 @@
-"""Stage II, Adaptive Fusion (method.md Eq. 8-9), and the fusion baselines.
+"""Stage II, Adaptive Fusion (Eq. 8-9 of the OmniBind paper), and the fusion baselines.
 
 Every encoder is frozen, so each scene of the modality-free set is embedded once by every
 modality it has; training then draws, per example and per step, a random non-empty subset

@@ -1,4 +1,4 @@
-"""Stage I, Cross-modal Alignment Distillation (method.md Eq. 2-7).
+"""Stage I, Cross-modal Alignment Distillation (Eq. 2-7 of the OmniBind paper).
 
 The teachers are frozen: the image teacher's embeddings of each student scene are computed
 once, the text teacher's are the label prompts. Students are distilled one after another, in

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 AF, AF_NO_NEG, LINEAR, MEAN = "AF", "AF w/o negatives", "Linear", "Mean"
 REFERENCE = "MLP over all embeddings (reference)"
-# name -> (use L_cross, use L_self); L_con is always on (method.md Eq. 7, paper Tab. 7)
+# name -> (use L_cross, use L_self); L_con is always on (the OmniBind paper, Eq. 7, Tab. 7)
 CAD_VARIANTS: dict[str, tuple[bool, bool]] = {
     "L_con": (False, False),
     "L_con + L_cross": (True, False),

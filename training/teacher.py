@@ -1,7 +1,7 @@
 """Teacher alignment: train the image encoder into the frozen text teacher's space.
 
 Only the default bundle needs this stage (real users start from a pretrained image-text
-model). Abundant simulated image-label pairs; the loss is method.md Eq. 2 with the image
+model). Abundant simulated image-label pairs; the loss is the OmniBind paper, Eq. 2 with the image
 encoder in the student's seat: cross-entropy over the similarities to every label prompt.
 """
 

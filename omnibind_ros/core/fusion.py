@@ -1,4 +1,4 @@
-"""Fusion of any non-empty subset of modality embeddings into one unit vector (method.md Eq. 8).
+"""Fusion of any non-empty subset of modality embeddings into one unit vector (OmniBind Eq. 8).
 
 Every module takes a padded set of tokens and returns (B, D) unit vectors::
 
