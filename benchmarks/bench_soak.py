@@ -31,6 +31,7 @@ import argparse
 import itertools
 import json
 import math
+import multiprocessing
 import os
 import platform
 import re
@@ -62,6 +63,8 @@ STALE_TIMEOUT_S = 1.0
 # publisher, ~1 s of sound before the first audio clip is full, encoding.
 PLUG_GRACE_S = 3.0
 SETTLE_S = 0.3  # after a publisher matched, before it is destroyed
+# The node stamps on the system clock, this process times on the monotonic one.
+WALL_MINUS_MONOTONIC = time.time() - time.monotonic()
 EXCEPTION_LINE = re.compile(r"Traceback|conversion failed|encoding failed|fusion failed|\[ERROR\]")
 
 
@@ -191,26 +194,43 @@ class Listener:
         from diagnostic_msgs.msg import DiagnosticArray
         from std_msgs.msg import String
 
-        self.scenes: list[tuple[float, dict]] = []
+        # Kept as received: strings are not tracked by the garbage collector, whose pauses would
+        # grow with tens of thousands of parsed scenes and show up as scene gaps.
+        self.scenes: list[tuple[float, str]] = []
         self.sensors: dict[str, dict[str, str]] = {}  # sensor name -> latest diagnostics values
-        self._lock = threading.Lock()
         node.create_subscription(String, "/omnibind/scene", self._on_scene, 50)
         node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
 
     def _on_scene(self, msg) -> None:
-        with self._lock:
-            self.scenes.append((time.monotonic(), json.loads(msg.data)))
+        self.scenes.append((time.monotonic(), msg.data))
 
     def _on_diagnostics(self, msg) -> None:
-        with self._lock:
-            for status in msg.status:
-                if ": sensor " in status.name:
-                    name = status.name.split(": sensor ", 1)[1]
-                    self.sensors[name] = {kv.key: kv.value for kv in status.values}
+        for status in msg.status:
+            if ": sensor " in status.name:
+                name = status.name.split(": sensor ", 1)[1]
+                self.sensors[name] = {kv.key: kv.value for kv in status.values}
 
-    def snapshot(self) -> tuple[list[tuple[float, dict]], dict[str, dict[str, str]]]:
-        with self._lock:
-            return list(self.scenes), {k: dict(v) for k, v in self.sensors.items()}
+
+def listen(ready, stop, results) -> None:
+    """The listener's process: it sends (scenes, sensor diagnostics) on ``results`` once
+    ``stop`` is set. A process of its own, as any user of the node is: in the players' process,
+    creating a publisher holds the interpreter for up to ~0.25 s, and scenes received there
+    would show the players' stalls as the node's."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    rclpy.init()
+    node = rclpy.create_node("omnibind_soak_listener")
+    listener = Listener(node)
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    ready.set()
+    while not stop.is_set():
+        executor.spin_once(timeout_sec=0.1)
+    results.send((listener.scenes, listener.sensors))
+    executor.shutdown()
+    node.destroy_node()
+    rclpy.try_shutdown()
 
 
 def start_node(env: dict[str, str], log_path: Path, qos: str) -> subprocess.Popen:
@@ -322,22 +342,39 @@ def after_a_stall(events: list[dict], scenes, start: float) -> int:
     return sum(any(0 <= e["t"] - s <= 2.0 for s in stalls) for e in events)
 
 
+def published_at(scene: dict) -> float:
+    """When the node published ``scene``, on this process's monotonic clock: its newest
+    sample's stamp plus its latency, both on the node's (system) clock."""
+    stamp = scene["header"]["stamp"]
+    wall = stamp["sec"] + stamp["nanosec"] / 1e9 + scene["latency_ms"] / 1e3
+    return wall - WALL_MINUS_MONOTONIC
+
+
+def live_gaps(times: list[float], records: dict[str, SensorRecord]) -> list[float]:
+    """The gaps between consecutive ``times`` over which some sensor stayed live."""
+    return [
+        float(t1 - t0)
+        for t0, t1 in itertools.pairwise(times)
+        if any(is_live(r.plugs, t0) and is_live(r.plugs, t1) for r in records.values())
+    ]
+
+
 def scene_gaps(scenes, records: dict[str, SensorRecord], start: float) -> dict[str, Any]:
+    """Gaps between scenes as received here (the invariant), and as the node published them:
+    a gap in receipt that is not one in publication was spent in transport or in this
+    process, not in the node."""
     times = [t for t, _ in scenes if t >= start]
     gaps = np.diff(times) if len(times) > 1 else np.zeros(0)
-    live_gaps = [
-        float(gap)
-        for t0, gap in zip(times, gaps, strict=False)
-        if any(is_live(r.plugs, t0) and is_live(r.plugs, t0 + gap) for r in records.values())
-    ]
+    received = live_gaps(times, records)
+    published = live_gaps(sorted(published_at(s) for t, s in scenes if t >= start), records)
     return {
         "scenes": len(times),
         "max_gap_s": round(float(gaps.max()), 3) if gaps.size else None,
-        "max_gap_while_live_s": round(max(live_gaps), 3) if live_gaps else None,
-        "p99_gap_while_live_s": round(float(np.percentile(live_gaps, 99)), 3)
-        if live_gaps
-        else None,
-        "gaps_over_2_periods_while_live": sum(g > 2 * FUSION_PERIOD_S for g in live_gaps),
+        "max_gap_while_live_s": round(max(received), 3) if received else None,
+        "p99_gap_while_live_s": round(float(np.percentile(received, 99)), 3) if received else None,
+        "gaps_over_2_periods_while_live": sum(g > 2 * FUSION_PERIOD_S for g in received),
+        "max_publish_gap_while_live_s": round(max(published), 3) if published else None,
+        "publish_gaps_over_2_periods_while_live": sum(g > 2 * FUSION_PERIOD_S for g in published),
     }
 
 
@@ -457,15 +494,16 @@ def main() -> int:
     node_process = start_node(env, log_path, args.qos)
 
     import rclpy
-    from rclpy.executors import MultiThreadedExecutor
 
+    spawn = multiprocessing.get_context("spawn")
+    listening, stop_listening = spawn.Event(), spawn.Event()
+    received, sender = spawn.Pipe(duplex=False)
+    listener = spawn.Process(
+        target=listen, args=(listening, stop_listening, sender), name="soak-listener"
+    )
+    listener.start()
     rclpy.init()
     node = rclpy.create_node("omnibind_soak")
-    listener = Listener(node)
-    executor = MultiThreadedExecutor(num_threads=2)
-    executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
     stop = threading.Event()
     lock = threading.Lock()
     rng = np.random.default_rng(args.seed)
@@ -478,6 +516,9 @@ def main() -> int:
     died = None
     try:
         ready = wait_for(lambda: "ready:" in log_path.read_text(), 180.0)
+        if not listening.wait(60.0):
+            print("the listener process did not start", file=sys.stderr)
+            return 1
         if not ready or node_process.poll() is not None:
             print(f"the node did not start; its log: {log_path}", file=sys.stderr)
             return 1
@@ -501,10 +542,13 @@ def main() -> int:
             for player in players:
                 player.join(timeout=15)
             time.sleep(1.5)  # a last /diagnostics with the final counts
-            scenes, diagnostics = listener.snapshot()
+            stop_listening.set()
+            scenes, diagnostics = received.recv() if received.poll(120.0) else ([], {})
+            scenes = [(t, json.loads(data)) for t, data in scenes]
         finally:
+            stop_listening.set()
+            listener.join(timeout=30)
             exit_code = stop_node(node_process)
-            executor.shutdown()
             node.destroy_node()
             rclpy.try_shutdown()
 
@@ -557,7 +601,7 @@ def main() -> int:
             "samples": [[round(t), round(mb, 1)] for t, mb in rss],
         },
         "node_cpu_cores_used": round(cpu, 2) if cpu is not None else None,
-        "soak_process_cpu_cores_used": round(own_cpu, 2),  # the simulated sensors + listener
+        "soak_process_cpu_cores_used": round(own_cpu, 2),  # the simulated sensors
     }
     print(json.dumps({k: v for k, v in report.items() if k != "rss_mb"}, indent=2))
     print(f"RSS growth after warm-up: {growth} %")
@@ -565,7 +609,9 @@ def main() -> int:
     if args.raw:
         raw = {
             "start": start,
-            "scenes": [[t, s["modalities"], s.get("oldest_sample_ms")] for t, s in scenes],
+            "scenes": [
+                [t, published_at(s), s["modalities"], s.get("oldest_sample_ms")] for t, s in scenes
+            ],
             "plugs": {n: [vars(p) for p in r.plugs] for n, r in records.items()},
         }
         save_results(args.raw, raw)

@@ -173,6 +173,7 @@ def test_diagnostics_has_a_status_per_sensor_and_one_for_the_node(ros, scenes) -
     values = {kv.key: kv.value for kv in node_status.values}
     assert node_status.level == DiagnosticStatus.OK
     assert float(values["fusion_latency_ms_p50"]) >= 0.0 and values["active_sensors"]
+    assert float(values["gc_pause_ms_max"]) >= 0.0 and int(values["gc_collections"]) >= 0
 
 
 def test_overlay_is_the_camera_frame_with_labels(ros, scenes) -> None:

@@ -70,7 +70,10 @@ class DiagnosticsReporter:
         scene_rate_hz: float,
         labels: int,
         encoder_running: bool = True,
+        gc_pause: tuple[float, int] = (0.0, 0),
     ) -> Status:
+        """``gc_pause``: the longest garbage-collector pause (s) and the number of collections
+        since the previous report."""
         active = sorted(v.name for v in views if v.active)
         fuse_ms = np.asarray(list(fuse_seconds)) * 1e3
         encode_ms = np.asarray(list(encode_seconds)) * 1e3
@@ -83,6 +86,8 @@ class DiagnosticsReporter:
             "fusion_latency_ms_p99": _percentile(fuse_ms, 99),
             "encode_latency_ms_p50": _percentile(encode_ms, 50),
             "encode_latency_ms_p99": _percentile(encode_ms, 99),
+            "gc_pause_ms_max": f"{gc_pause[0] * 1e3:.1f}",
+            "gc_collections": str(gc_pause[1]),
         }
         if not encoder_running:
             level, message = ERROR, "encoder thread stopped: no sample is encoded any more"

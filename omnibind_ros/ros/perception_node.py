@@ -35,6 +35,7 @@ from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 from omnibind_ros.core.model import OmniBindModel
 from omnibind_ros.paths import default_bundle_path
+from omnibind_ros.pipeline.gc_pauses import GcPauseMonitor, freeze_start_up_objects
 from omnibind_ros.pipeline.hotplug import discover
 from omnibind_ros.pipeline.inference import SceneResult
 from omnibind_ros.pipeline.params import (
@@ -77,6 +78,7 @@ class PerceptionNode(Node):
         super().__init__(NODE_NAME, **node_kwargs)
         self._pipeline: PerceptionPipeline | None = None
         self._sensors: SensorManager | None = None
+        self._gc_pauses = GcPauseMonitor()
         try:
             self._set_up(model)
         except Exception:
@@ -133,15 +135,19 @@ class PerceptionNode(Node):
         self._periodic: dict[str, Timer] = {}
         self._start_timers()
         pipeline.worker.pause(not self._config.enabled)
+        frozen = freeze_start_up_objects()
+        self._gc_pauses.install()
         pipeline.worker.start()
         self._log_info(
             f"ready: {len(self._model.labels)} labels, model modalities "
             f"{', '.join(self._model.modalities)}, sensors {', '.join(self._sensors.configs)}"
         )
+        self.get_logger().debug(f"{frozen} start-up objects kept out of garbage collection")
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def destroy_node(self) -> None:
+        self._gc_pauses.remove()
         if self._pipeline is not None:
             self._pipeline.worker.stop()
         if self._sensors is not None:
@@ -356,6 +362,7 @@ class PerceptionNode(Node):
                 pipeline.scene_rate.rate(pipeline.clock()),
                 len(self._fuser.labels),
                 pipeline.worker.running,
+                gc_pause=self._gc_pauses.take_max(),
             )
         )
         if not self._config.enabled:
