@@ -29,8 +29,8 @@ test: lint
 # Regenerates the shipped bundle from the simulated world (teacher -> CAD -> AF), then its
 # results tables. Passive OpenMP waiting keeps torch's threads from spinning on a busy machine.
 model: $(STAMP)
-	OMP_WAIT_POLICY=PASSIVE $(BIN)/omnibind train all --config training/configs/default.yaml
-	OMP_WAIT_POLICY=PASSIVE $(BIN)/omnibind train report --config training/configs/default.yaml \
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/omnibind train all --config omnibind_ros/training/configs/default.yaml
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/omnibind train report --config omnibind_ros/training/configs/default.yaml \
 		--out docs/results.md
 
 clean:

@@ -46,26 +46,26 @@ from real_data_sources import (
 
 from omnibind_ros.bench_cli import save_results
 from omnibind_ros.core.bundle import load_bundle
-from training.af import (
+from omnibind_ros.training.af import (
     fusion_failure_bank,
     new_fusion,
     stage_two_dataset,
     train_fusion,
     type_ids_for,
 )
-from training.config import TrainConfig, load_config
-from training.embedding import embed_scenes
-from training.fusion_eval import score_subsets, with_noise
-from training.manifest_scenes import manifest_scene_set
-from training.preflight import dataset_lines
-from training.stage_data import held_out_scenes
+from omnibind_ros.training.config import TrainConfig, load_config
+from omnibind_ros.training.embedding import embed_scenes
+from omnibind_ros.training.fusion_eval import score_subsets, with_noise
+from omnibind_ros.training.manifest_scenes import manifest_scene_set
+from omnibind_ros.training.preflight import dataset_lines
+from omnibind_ros.training.stage_data import held_out_scenes
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_JSON = REPO / "benchmarks" / "results" / "real_data.json"
 RESULTS_MD = REPO / "docs" / "results_real.md"
 
 # The benchmark's model: the two modalities the data has, encoders sized for 8x8 scans and
-# 8 kHz speech. Everything else is the shipped training default (training/configs).
+# 8 kHz speech. Everything else is the shipped training default (omnibind_ros/training/configs).
 MODEL = {
     "encoders": {
         "image": {"preprocess": {"size": 32}},
@@ -173,7 +173,7 @@ def write_config(
         for stage, loop in LOOPS.items()
     }
     config = {
-        "base": str(REPO / "training" / "configs" / "default.yaml"),
+        "base": str(REPO / "omnibind_ros" / "training" / "configs" / "default.yaml"),
         "out_dir": str(out),
         "cache_dir": str(work / "cache"),
         "bundle": None,

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from training.dataset import SampleRecord, write_manifest
+from omnibind_ros.training.dataset import SampleRecord, write_manifest
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 FSDD_NAME = re.compile(r"^(\d)_([a-z]+)_(\d+)\.wav$")

@@ -19,11 +19,11 @@ SUBCOMMANDS: dict[str, str] = {
     "bench": "omnibind_ros.bench_cli",
     "demo": "omnibind_ros.ros.demo_cli",
     "eval": "omnibind_ros.eval.cli",
-    "dataset": "training.dataset_cli",
+    "dataset": "omnibind_ros.training.dataset_cli",
     "export": "omnibind_ros.runtime.export_cli",
     "info": "omnibind_ros.core.info_cli",
     "sim": "omnibind_ros.sim.cli",
-    "train": "training.train_cli",
+    "train": "omnibind_ros.training.train_cli",
 }
 
 

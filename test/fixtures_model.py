@@ -59,12 +59,12 @@ def trained_model() -> OmniBindModel:
 
 
 def _train_small_bundle() -> None:
-    from training.af import run_af
-    from training.cad import run_cad
-    from training.config import load_config
-    from training.teacher import run_teacher
+    from omnibind_ros.training.af import run_af
+    from omnibind_ros.training.cad import run_cad
+    from omnibind_ros.training.config import load_config
+    from omnibind_ros.training.teacher import run_teacher
 
     overrides = {**SMALL_TRAINING, "out_dir": str(SMALL_RUN), "cache_dir": str(SMALL_RUN / "cache")}
-    config = load_config(ROOT / "training" / "configs" / "default.yaml", overrides)
+    config = load_config(ROOT / "omnibind_ros" / "training" / "configs" / "default.yaml", overrides)
     for stage in (run_teacher, run_cad, run_af):
         stage(config)

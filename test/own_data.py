@@ -9,7 +9,7 @@ import numpy as np
 import yaml
 from dataset_files import write_image, write_wav
 
-from training.dataset import SampleRecord, build_dataset, write_manifest
+from omnibind_ros.training.dataset import SampleRecord, build_dataset, write_manifest
 
 LABELS = ("low", "mid", "high")
 TONES_HZ = {"low": 300.0, "mid": 900.0, "high": 2700.0}
@@ -57,8 +57,8 @@ def image_audio_dataset(base: Path, per_label: int = 16) -> Path:
 def own_config(path: Path, dataset: Path, restrict: bool = True, **overrides) -> Path:
     """A config as docs/training.md's recipe writes it, over the tiny shipped config;
     ``restrict`` limits the model to the dataset's modalities; ``overrides`` merge on top."""
-    from training.config import _merge
-    from training.train_cli import DEFAULT_CONFIG
+    from omnibind_ros.training.config import _merge
+    from omnibind_ros.training.train_cli import DEFAULT_CONFIG
 
     config = {
         "base": str(DEFAULT_CONFIG.parent / "tiny.yaml"),

@@ -9,7 +9,7 @@ import pytest
 from benchmark_modules import load_benchmark_module
 from dataset_files import write_wav
 
-from training.dataset import build_dataset, read_manifest
+from omnibind_ros.training.dataset import build_dataset, read_manifest
 
 
 def _sources():

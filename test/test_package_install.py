@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import distutils.core
 import os
 import shutil
 import subprocess
@@ -68,6 +69,27 @@ def test_colcon_install_puts_executables_where_ros2_run_looks(colcon_prefix: Pat
 def test_colcon_install_holds_the_default_model_once(colcon_prefix: Path) -> None:
     models = [p for p in colcon_prefix.rglob("*.omnibind")]
     assert [p.parent.name for p in models] == ["models"] and "site-packages" in str(models[0])
+
+
+def test_colcon_install_adds_one_top_level_python_package_with_the_training_configs(
+    colcon_prefix: Path,
+) -> None:
+    (site_packages,) = colcon_prefix.rglob("site-packages")
+    top_level = {p.name for p in site_packages.iterdir() if not p.name.endswith(".egg-info")}
+    assert top_level == {PKG}
+    assert (site_packages / PKG / "training" / "configs" / "default.yaml").is_file()
+
+
+def test_symlink_install_finds_every_package_under_its_folder_name(monkeypatch) -> None:
+    """`colcon build --symlink-install` links each top-level package's folder into the build
+    directory and puts that directory on PYTHONPATH (colcon-core's PythonBuildTask): a package
+    imports there only if its folder is its import name (no package_dir renaming)."""
+    monkeypatch.chdir(ROOT)  # setup.py globs its data files from the source tree
+    dist = distutils.core.run_setup(str(ROOT / "setup.py"), stop_after="init")
+    assert {p for p in dist.packages if "." not in p} == {PKG}
+    assert not dist.package_dir
+    for package in dist.packages:
+        assert (ROOT / package.replace(".", "/") / "__init__.py").is_file(), package
 
 
 def test_the_install_is_pure_python_for_any_architecture(colcon_prefix: Path) -> None:

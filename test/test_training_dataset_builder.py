@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from dataset_files import make_source
 
-from training.dataset import (
+from omnibind_ros.training.dataset import (
     DatasetError,
     LabelAliases,
     SampleRecord,
@@ -18,7 +18,7 @@ from training.dataset import (
     read_combinations,
     read_manifest,
 )
-from training.dataset.combinations import COMBINATIONS_NAME
+from omnibind_ros.training.dataset.combinations import COMBINATIONS_NAME
 
 
 def record(sample_id: str, label: str, source: str, *modalities: str, **extra) -> SampleRecord:

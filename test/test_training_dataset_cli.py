@@ -8,7 +8,7 @@ import pytest
 from dataset_files import make_source
 
 from omnibind_ros.cli import main
-from training.dataset import read_combinations, read_manifest
+from omnibind_ros.training.dataset import read_combinations, read_manifest
 
 
 @pytest.fixture()

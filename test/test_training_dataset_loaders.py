@@ -11,8 +11,8 @@ from PIL import Image
 
 from omnibind_ros.core.errors import InvalidSampleError
 from omnibind_ros.core.samples import EVENT_DTYPE, AudioSample, EventSample
-from training.dataset import DatasetError
-from training.dataset.loaders import load_sample
+from omnibind_ros.training.dataset import DatasetError
+from omnibind_ros.training.dataset.loaders import load_sample
 
 
 def test_rgb_png_loads_pixel_exact(tmp_path: Path) -> None:

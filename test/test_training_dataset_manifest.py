@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dataset_files import write_manifest_lines
 
-from training.dataset import (
+from omnibind_ros.training.dataset import (
     Combination,
     DatasetError,
     SampleRecord,

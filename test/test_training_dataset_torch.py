@@ -12,8 +12,8 @@ from torch.utils.data import DataLoader
 
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 from omnibind_ros.core.preprocess import input_shape
-from training.dataset import DatasetError, build_dataset
-from training.dataset.torch_datasets import CombinationDataset, ModalityDataset
+from omnibind_ros.training.dataset import DatasetError, build_dataset
+from omnibind_ros.training.dataset.torch_datasets import CombinationDataset, ModalityDataset
 
 
 @pytest.fixture(scope="module")

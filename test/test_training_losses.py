@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from omnibind_ros.core.errors import ConfigError
-from training.losses import (
+from omnibind_ros.training.losses import (
     CADLoss,
     af_loss,
     batch_infonce,

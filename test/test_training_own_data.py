@@ -10,11 +10,11 @@ from own_data import image_audio_dataset, own_config
 
 from omnibind_ros.cli import main
 from omnibind_ros.core.errors import ConfigError
-from training import manifest_scenes
-from training.config import load_config
-from training.dataset.manifest import read_manifest
-from training.holdout import is_reserved
-from training.stage_data import fusion_scenes, student_scenes, teacher_scenes
+from omnibind_ros.training import manifest_scenes
+from omnibind_ros.training.config import load_config
+from omnibind_ros.training.dataset.manifest import read_manifest
+from omnibind_ros.training.holdout import is_reserved
+from omnibind_ros.training.stage_data import fusion_scenes, student_scenes, teacher_scenes
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +68,11 @@ def test_a_hold_out_too_large_for_a_batch_names_the_setting(
 def test_base_is_relative_to_the_file_that_names_it(tmp_path: Path) -> None:
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "shared.yaml").write_text(
-        (Path(__file__).parents[1] / "training/configs/tiny.yaml")
+        (Path(__file__).parents[1] / "omnibind_ros/training/configs/tiny.yaml")
         .read_text()
         .replace(
-            "base: default.yaml", f"base: {Path(__file__).parents[1]}/training/configs/default.yaml"
+            "base: default.yaml",
+            f"base: {Path(__file__).parents[1]}/omnibind_ros/training/configs/default.yaml",
         )
     )
     mine = tmp_path / "runs" / "mine.yaml"

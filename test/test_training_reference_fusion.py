@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from training.reference_fusion import ConcatMLPFusion
+from omnibind_ros.training.reference_fusion import ConcatMLPFusion
 
 D = 16
 

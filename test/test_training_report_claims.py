@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from training.report_markdown import _helps, _paired_gain, _verdict
+from omnibind_ros.training.report_markdown import _helps, _paired_gain, _verdict
 
 
 def _runs(base: list[float], variant: list[float]) -> dict[str, dict[str, list[float]]]:
@@ -33,8 +33,8 @@ def test_one_seed_gives_no_verdict() -> None:
 
 
 def _results(seeds: int):
-    from training.fusion_eval import SubsetScores
-    from training.report import ReportResults
+    from omnibind_ros.training.fusion_eval import SubsetScores
+    from omnibind_ros.training.report import ReportResults
 
     # image (0) strong, audio (1) weak; AF loses to the image on image+audio.
     af = SubsetScores({(0,): 0.95, (1,): 0.60, (0, 1): 0.93}, single=[0.95, 0.60])
@@ -57,9 +57,9 @@ def _results(seeds: int):
 
 
 def test_a_dataset_report_describes_that_data_and_shows_the_worst_cases(tmp_path) -> None:
-    from training.config import parse_config, read_yaml
-    from training.report_markdown import render_markdown
-    from training.train_cli import DEFAULT_CONFIG
+    from omnibind_ros.training.config import parse_config, read_yaml
+    from omnibind_ros.training.report_markdown import render_markdown
+    from omnibind_ros.training.train_cli import DEFAULT_CONFIG
 
     raw = read_yaml(DEFAULT_CONFIG.parent / "tiny.yaml")
     raw["data"] = {"source": {"manifest": str(tmp_path / "digits")}}

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from omnibind_ros.core.errors import ConfigError
-from training.config import load_config
-from training.train_cli import DEFAULT_CONFIG
+from omnibind_ros.training.config import load_config
+from omnibind_ros.training.train_cli import DEFAULT_CONFIG
 
 CONFIGS = DEFAULT_CONFIG.parent
 

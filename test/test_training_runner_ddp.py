@@ -13,7 +13,7 @@ import torch.multiprocessing as mp
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from training.runner import (
+from omnibind_ros.training.runner import (
     CHECKPOINT_NAME,
     LOG_NAME,
     LoopConfig,

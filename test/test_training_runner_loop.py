@@ -11,7 +11,13 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from omnibind_ros.core.errors import ConfigError
-from training.runner import CHECKPOINT_NAME, LOG_NAME, LoopConfig, seed_everything, train
+from omnibind_ros.training.runner import (
+    CHECKPOINT_NAME,
+    LOG_NAME,
+    LoopConfig,
+    seed_everything,
+    train,
+)
 
 
 class NoisyRegression(nn.Module):

@@ -8,10 +8,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from omnibind_ros.core.fusion import build_fusion
-from training.af import FusionObjective
-from training.config import AfConfig
-from training.runner import LoopConfig
-from training.sensor_failure import LEVELS, break_one_sensor, stuck_sensor_bank
+from omnibind_ros.training.af import FusionObjective
+from omnibind_ros.training.config import AfConfig
+from omnibind_ros.training.runner import LoopConfig
+from omnibind_ros.training.sensor_failure import LEVELS, break_one_sensor, stuck_sensor_bank
 
 B, M, D = 64, 4, 16
 
@@ -93,7 +93,7 @@ def test_training_with_sensor_failures_needs_the_stuck_bank() -> None:
 def test_input_corruptions_cover_every_kind_and_keep_shapes() -> None:
     import numpy as np
 
-    from training.sensor_failure import CORRUPTIONS, corrupt_inputs
+    from omnibind_ros.training.sensor_failure import CORRUPTIONS, corrupt_inputs
 
     rng = np.random.default_rng(0)
     clean = rng.uniform(-1, 1, (200, 1, 8, 20)).astype(np.float16)
@@ -113,7 +113,7 @@ def test_input_corruptions_cover_every_kind_and_keep_shapes() -> None:
 
 
 def test_corrupting_one_sensor_leaves_single_sensor_rows_alone() -> None:
-    from training.sensor_failure import corrupt_one_sensor
+    from omnibind_ros.training.sensor_failure import corrupt_one_sensor
 
     embeddings, chosen = _batch()
     corrupted = -embeddings

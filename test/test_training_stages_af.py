@@ -11,11 +11,11 @@ import torch
 import torch.nn.functional as F
 
 from omnibind_ros.core.fusion import build_fusion
-from training.af import FusionObjective, random_subsets, train_fusion
-from training.config import AfConfig
-from training.embedding import ArrayDataset
-from training.fusion_eval import score_subsets
-from training.runner import LoopConfig, seed_everything
+from omnibind_ros.training.af import FusionObjective, random_subsets, train_fusion
+from omnibind_ros.training.config import AfConfig
+from omnibind_ros.training.embedding import ArrayDataset
+from omnibind_ros.training.fusion_eval import score_subsets
+from omnibind_ros.training.runner import LoopConfig, seed_everything
 
 CLASSES, DIM, MODALITIES = 5, 32, ("image", "thermal", "audio")
 LOOP = LoopConfig(steps=60, batch_size=32, lr=3e-3, log_every=10, checkpoint_every=60)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from omnibind_ros.core.preprocess import input_shape
-from training.augment import augment
+from omnibind_ros.training.augment import augment
 
 STUDENTS = ("thermal", "event", "tactile", "audio", "lidar")
 

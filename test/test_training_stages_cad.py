@@ -11,12 +11,17 @@ import torch.nn.functional as F
 
 from omnibind_ros.core.encoders import build_compact_encoder
 from omnibind_ros.core.modalities import STUDENT_MODALITIES
-from training.cad import DistillationObjective, distill, distillation_dataset, student_order
-from training.config import CadConfig
-from training.embedding import accuracy, embed_array
-from training.losses import CADLoss
-from training.runner import LOG_NAME, LoopConfig, seed_everything
-from training.scenes import SceneSet
+from omnibind_ros.training.cad import (
+    DistillationObjective,
+    distill,
+    distillation_dataset,
+    student_order,
+)
+from omnibind_ros.training.config import CadConfig
+from omnibind_ros.training.embedding import accuracy, embed_array
+from omnibind_ros.training.losses import CADLoss
+from omnibind_ros.training.runner import LOG_NAME, LoopConfig, seed_everything
+from omnibind_ros.training.scenes import SceneSet
 
 CLASSES = 4
 DIM = 32

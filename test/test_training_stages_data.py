@@ -10,7 +10,7 @@ import pytest
 from omnibind_ros.core.modalities import default_preprocess_params
 from omnibind_ros.core.preprocess import input_shape, preprocess
 from omnibind_ros.sim import World
-from training.sim_scenes import render_scene_set, sim_scene_set
+from omnibind_ros.training.sim_scenes import render_scene_set, sim_scene_set
 
 MODALITIES = ["image", "thermal"]
 PARAMS = {m: default_preprocess_params(m) for m in MODALITIES}

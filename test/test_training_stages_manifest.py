@@ -12,9 +12,9 @@ from omnibind_ros.cli import main
 from omnibind_ros.core.bundle import load_bundle
 from omnibind_ros.core.modalities import default_preprocess_params
 from omnibind_ros.sim import World
-from training.dataset import SampleRecord, build_dataset, write_manifest
-from training.manifest_scenes import manifest_scene_set
-from training.train_cli import DEFAULT_CONFIG
+from omnibind_ros.training.dataset import SampleRecord, build_dataset, write_manifest
+from omnibind_ros.training.manifest_scenes import manifest_scene_set
+from omnibind_ros.training.train_cli import DEFAULT_CONFIG
 
 pytestmark = pytest.mark.slow  # trains every stage on a small directory: ~15 s
 

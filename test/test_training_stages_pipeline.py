@@ -13,8 +13,8 @@ from omnibind_ros.cli import main
 from omnibind_ros.core.bundle import load_bundle
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 from omnibind_ros.sim import World
-from training.runner import LOG_NAME
-from training.train_cli import DEFAULT_CONFIG
+from omnibind_ros.training.runner import LOG_NAME
+from omnibind_ros.training.train_cli import DEFAULT_CONFIG
 
 pytestmark = pytest.mark.slow  # renders ~200 sim scenes and loads the text teacher: ~30 s
 
