@@ -35,10 +35,7 @@ import multiprocessing
 import os
 import platform
 import re
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -50,6 +47,7 @@ import numpy as np
 from soak_faults import corrupt
 
 from omnibind_ros.bench_cli import save_results
+from omnibind_ros.ros.node_process import NodeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "soak.json"
@@ -233,28 +231,10 @@ def listen(ready, stop, results) -> None:
     rclpy.try_shutdown()
 
 
-def start_node(env: dict[str, str], log_path: Path, qos: str) -> subprocess.Popen:
-    files = [arg for path in CONFIGS for arg in ("--params-file", str(path))]
+def start_node(env: dict[str, str], qos: str) -> NodeProcess:
     sensors = ("camera", "thermal", "event", "tactile", "mic", "lidar")  # perception.yaml's
-    overrides = [arg for name in sensors for arg in ("-p", f"sensors.{name}.qos:={qos}")]
-    command = [
-        sys.executable, "-m", "omnibind_ros.ros.perception_node", "--ros-args", *files, *overrides
-    ]  # fmt: skip
-    # Logs go to a file: an unread pipe would fill up and stall the process.
-    with log_path.open("w") as log:
-        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def stop_node(process: subprocess.Popen) -> int | str:
-    """Ctrl-C the node; its exit code ("hung at exit" if it had to be killed)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-    try:
-        return process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        return "hung at exit"
+    overrides = {f"sensors.{name}.qos": qos for name in sensors}
+    return NodeProcess(CONFIGS, overrides, env=env).start()
 
 
 def rss_mb(pid: int) -> float:
@@ -267,15 +247,6 @@ def rss_mb(pid: int) -> float:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 # -- analysis ---------------------------------------------------------------------------------
@@ -490,8 +461,8 @@ def main() -> int:
 
     print("pre-rendering the simulated sensors ...", flush=True)
     samples = prerender(8.0)
-    log_path = Path(tempfile.mkstemp(prefix="soak_perception_node_", suffix=".log")[1])
-    node_process = start_node(env, log_path, args.qos)
+    node_process = start_node(env, args.qos)
+    log_path = node_process.log_path
 
     import rclpy
 
@@ -515,7 +486,7 @@ def main() -> int:
     rss: list[tuple[float, float]] = []
     died = None
     try:
-        ready = wait_for(lambda: "ready:" in log_path.read_text(), 180.0)
+        ready = node_process.wait_ready(180.0)
         if not listening.wait(60.0):
             print("the listener process did not start", file=sys.stderr)
             return 1
@@ -529,7 +500,7 @@ def main() -> int:
         print(f"soaking for {args.minutes:g} min (node log: {log_path}) ...", flush=True)
         while time.monotonic() - start < seconds:
             if node_process.poll() is not None:
-                died = node_process.returncode
+                died = node_process.poll()
                 break
             rss.append((time.monotonic() - start, rss_mb(node_process.pid)))
             time.sleep(5.0)
@@ -548,7 +519,7 @@ def main() -> int:
         finally:
             stop_listening.set()
             listener.join(timeout=30)
-            exit_code = stop_node(node_process)
+            exit_code = node_process.stop()
             node.destroy_node()
             rclpy.try_shutdown()
 

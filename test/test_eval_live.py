@@ -1,5 +1,6 @@
 """Live replay on loopback: the bag published over DDS at recorded timing into a real
-perception node on sim time, its ~/scene scored; the result must match offline replay."""
+perception node on sim time (its own process, as on a robot), its ~/scene scored; the result
+must match offline replay."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import json
 
 import pytest
 from eval_fixtures import SIM_CONFIGS, record
-from fixtures_model import trained_model
+from fixtures_model import trained_bundle_path, trained_model
 from ros_harness import domain_id_for
 
+from omnibind_ros.eval.errors import EvalError
 from omnibind_ros.eval.inputs import open_inputs
 from omnibind_ros.eval.live import evaluate_live
 from omnibind_ros.eval.offline import evaluate_offline
@@ -17,12 +19,6 @@ from omnibind_ros.eval.offline import evaluate_offline
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known: the in-process live replay (player, node and evaluator in one interpreter) "
-    "falls behind on 2 cores: 9-35 scenes of the ~120 offline in quiet runs, 120 in one; the "
-    "node should run as its own process, as the soak benchmark runs it",
-)
 def test_live_replay_scores_within_a_few_points_of_offline(tmp_path) -> None:
     model = trained_model()
     inputs = open_inputs(record(tmp_path / "bag"), SIM_CONFIGS)
@@ -30,7 +26,7 @@ def test_live_replay_scores_within_a_few_points_of_offline(tmp_path) -> None:
     # Half speed: on a loaded 2-core machine the node keeps up (on sim time the rate changes
     # nothing else).
     evaluate_live(
-        inputs, model, tmp_path / "live", command="test", rate=0.5,
+        inputs, trained_bundle_path(), tmp_path / "live", command="test", rate=0.5,
         domain_id=domain_id_for(__name__),
     )  # fmt: skip
     offline, live = (
@@ -44,3 +40,17 @@ def test_live_replay_scores_within_a_few_points_of_offline(tmp_path) -> None:
     assert abs(live["settled"]["accuracy"] - offline["settled"]["accuracy"]) <= 0.1
     # The lidar leaves in the bag: the live node shows it too.
     assert any(c["gone"] == ["lidar"] for c in live["combination_changes"])
+
+
+def test_live_replay_with_a_bundle_the_node_cannot_load_fails_with_the_nodes_one_line(
+    tmp_path,
+) -> None:
+    inputs = open_inputs(record(tmp_path / "bag"), SIM_CONFIGS)
+    missing = tmp_path / "missing.omnibind"
+    with pytest.raises(EvalError) as raised:
+        evaluate_live(inputs, missing, tmp_path / "live", command="test")
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("the perception node exited: ")
+    assert "missing.omnibind" in message and "its log: " in message
+    assert not (tmp_path / "live").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 
+from omnibind_ros.pipeline import gc_pauses
 from omnibind_ros.pipeline.gc_pauses import GcPauseMonitor, freeze_start_up_objects
 
 
@@ -14,12 +15,16 @@ def _full_collection_seconds() -> float:
     return time.perf_counter() - started
 
 
-def test_frozen_start_up_objects_are_no_longer_walked_by_a_full_collection() -> None:
+def test_frozen_start_up_objects_are_no_longer_walked_by_a_full_collection(monkeypatch) -> None:
+    monkeypatch.setattr(gc_pauses, "_frozen", gc_pauses.threading.Event())
     heap = [[i] for i in range(300_000)]  # a start-up heap: long-lived, GC-tracked lists
     before = _full_collection_seconds()
     try:
-        assert freeze_start_up_objects() >= len(heap)
+        frozen = freeze_start_up_objects()
+        assert frozen >= len(heap)
         after = _full_collection_seconds()
+        later = [[i] for i in range(1000)]  # a later node's objects: not frozen a second time
+        assert freeze_start_up_objects() == frozen and later
     finally:
         gc.unfreeze()
     assert after < before / 3

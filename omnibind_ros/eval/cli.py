@@ -108,13 +108,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.live:
         from omnibind_ros.eval.live import evaluate_live
 
-        bundle = args.bundle[0] if args.bundle else None
         if len(args.bundle) > 1:
             raise EvalError("--live runs one node: give at most one --bundle")
-        model = None if args.running_node else _load_models(inputs, args, [bundle])[0][1]
         path, info = evaluate_live(
-            inputs, model, args.report, command=command, rate=args.rate, settle_s=args.settle
-        )
+            inputs, args.bundle[0] if args.bundle else None, args.report, command=command,
+            rate=args.rate, settle_s=args.settle, running_node=args.running_node,
+            node_overrides={
+                name: value
+                for name, value in (("backend", args.backend), ("device", args.device))
+                if value
+            },
+        )  # fmt: skip
     else:
         from omnibind_ros.eval.offline import evaluate_offline
 

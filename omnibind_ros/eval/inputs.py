@@ -33,6 +33,7 @@ class EvalInputs:
     settings: NodeSettings
     plan: TopicPlan
     annotations: Truth | None  # from a file; None: the truth topic (if any) decides
+    namespace: str = "/"  # the node's: relative sensor topics resolve inside it
 
 
 def open_inputs(
@@ -60,7 +61,7 @@ def open_inputs(
     if truth_topic_given and annotations is None and plan.truth_topic is None:
         raise EvalError(f"{bag_path}: no {truth_topic} topic of std_msgs/msg/String in the bag")
     truth = read_annotations(annotations, bag.summary.start_ns) if annotations else None
-    return EvalInputs(bag, settings, plan, truth)
+    return EvalInputs(bag, settings, plan, truth, namespace)
 
 
 def truth_of(inputs: EvalInputs, changes: Sequence[tuple[int, str]]) -> Truth | None:

@@ -3,14 +3,18 @@
 For a machine without the ros2 CLI: an rclpy player publishes every message of the sensor
 and truth topics as recorded (the CDR bytes, as ``ros2 bag play`` does) at recorded timing
 scaled by ``rate``, and /clock with bag time (as ``ros2 bag play --clock``), into a
-perception node started here with ``use_sim_time`` (or one already running). The
+perception node with ``use_sim_time``: one started as its own process with the given
+parameter files (as ``ros2 launch`` would), or one already running. The
 :class:`ReplayEvaluator` scores what that node publishes on ~/scene.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,62 +34,109 @@ from omnibind_ros.ros.conversions.optional import message_class
 from omnibind_ros.ros.entities import without_publisher_events
 from omnibind_ros.ros.executors import shutdown_after_callbacks
 from omnibind_ros.ros.middleware import use_large_message_profile
+from omnibind_ros.ros.node_process import NodeProcess
 
 CLOCK_PERIOD_S = 0.01  # /clock between messages (ros2 bag play --clock defaults to 40 Hz)
 DISCOVERY_TIMEOUT_S = 15.0
 TAIL_S = 1.5  # bag seconds of /clock after the last message: the node's last scenes go out
+NODE_START_TIMEOUT_S = 180.0  # loading the model and the first encodes, on a busy machine
 
 
 def evaluate_live(
     inputs: EvalInputs,
-    model: Any | None,
+    bundle: Path | None,
     report_dir: Path,
     *,
     command: str,
     rate: float = 1.0,
     settle_s: float = 1.0,
     domain_id: int | None = None,
+    running_node: bool = False,
+    node_overrides: Mapping[str, str] | None = None,
 ) -> tuple[Path, RunInfo]:
-    """Play the bag into a node (``model``; None: score a node already running)."""
+    """Play the bag into a node started with ``bundle`` (None: the parameter files' bundle) and
+    ``node_overrides`` (parameter -> value, as ``-p name:=value``), in the inputs' namespace; or
+    into a node already running there (``running_node``)."""
     use_large_message_profile()
     args = ["--ros-args", *(a for f in inputs.settings.files for a in ("--params-file", str(f)))]
-    context = rclpy.Context()
-    rclpy.init(args=args, context=context, domain_id=domain_id)
-    executor = MultiThreadedExecutor(num_threads=4, context=context)
-    sim_time = [Parameter("use_sim_time", value=True)]
-    nodes: list[Node] = []
     started = time.monotonic()
-    try:
-        if model is not None:
-            from omnibind_ros.ros.perception_node import PerceptionNode
-
-            nodes.append(PerceptionNode(model=model, context=context, parameter_overrides=sim_time))
-        evaluator = ReplayEvaluator(
-            context=context,
-            parameter_overrides=[*sim_time, Parameter("settle", value=settle_s)],
-        )
-        player = BagPlayer(inputs, context)
-        nodes += [evaluator, player]
-        for node in nodes:
-            executor.add_node(node)
-        spin = _SpinThread(executor)
-        player.wait_for_subscribers(evaluator)
-        player.play(rate)
-        time.sleep(0.5)  # the last scenes in flight
-        spin.stop()
-    finally:
-        shutdown_after_callbacks(executor)
-        for node in nodes:
-            node.destroy_node()
-        rclpy.try_shutdown(context=context)
+    notes = [f"played at {rate:g}x recorded speed"]
+    overrides = {
+        "use_sim_time": "true",
+        **({"model.bundle": str(bundle)} if bundle else {}),
+        **(node_overrides or {}),
+    }
+    with _perception_node(inputs, overrides, domain_id, running_node, notes):
+        context = rclpy.Context()
+        rclpy.init(args=args, context=context, domain_id=domain_id)
+        executor = MultiThreadedExecutor(num_threads=2, context=context)
+        nodes: list[Node] = []
+        try:
+            evaluator = ReplayEvaluator(
+                context=context,
+                parameter_overrides=[
+                    Parameter("use_sim_time", value=True),
+                    Parameter("settle", value=settle_s),
+                    Parameter("scene_topic", value=_scene_topic(inputs.namespace)),
+                ],
+            )
+            player = BagPlayer(inputs, context)
+            nodes += [evaluator, player]
+            for node in nodes:
+                executor.add_node(node)
+            spin = _SpinThread(executor)
+            player.wait_for_subscribers(evaluator)
+            player.play(rate)
+            time.sleep(0.5)  # the last scenes in flight
+            spin.stop()
+        finally:
+            shutdown_after_callbacks(executor)
+            for node in nodes:
+                node.destroy_node()
+            rclpy.try_shutdown(context=context)
+    name = "running node" if running_node else (bundle or inputs.settings.node.bundle).name
     return write_live_report(
         evaluator, inputs, report_dir, command=command, wall_s=time.monotonic() - started,
-        name=_model_name(inputs, model), notes=[f"played at {rate:g}x recorded speed"],
+        name=name, notes=notes,
     )  # fmt: skip
 
 
-def _model_name(inputs: EvalInputs, model: Any | None) -> str:
-    return "running node" if model is None else inputs.settings.node.bundle.name
+def _scene_topic(namespace: str) -> str:
+    namespace = namespace.strip("/")
+    return f"/{namespace}/omnibind/scene" if namespace else "/omnibind/scene"
+
+
+@contextlib.contextmanager
+def _perception_node(
+    inputs: EvalInputs,
+    overrides: Mapping[str, str],
+    domain_id: int | None,
+    running_node: bool,
+    notes: list[str],
+) -> Iterator[None]:
+    """The node to play into, for the duration of the block: none to start for a running one;
+    otherwise a process of its own on sim time. A node that exits unasked shows in ``notes``."""
+    if running_node:
+        yield
+        return
+    env = dict(os.environ, **({"ROS_DOMAIN_ID": str(domain_id)} if domain_id is not None else {}))
+    node = NodeProcess(inputs.settings.files, overrides, namespace=inputs.namespace, env=env)
+    node.start()
+    try:
+        if not node.wait_ready(NODE_START_TIMEOUT_S):
+            running = node.poll() is None
+            raise EvalError(
+                "the perception node "
+                + (f"was not ready within {NODE_START_TIMEOUT_S:g} s" if running else "exited")
+                + f": {node.last_log_line()} (its log: {node.log_path})"
+            )
+        yield
+    finally:
+        exit_code = node.stop()
+    if exit_code != 0:
+        notes.append(f"the perception node exited with {exit_code}; its log: {node.log_path}")
+    else:
+        node.log_path.unlink(missing_ok=True)
 
 
 class BagPlayer(Node):

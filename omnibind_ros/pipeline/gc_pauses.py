@@ -15,12 +15,20 @@ import threading
 import time
 from typing import Any
 
+_frozen = threading.Event()
+
 
 def freeze_start_up_objects() -> int:
     """Collect once, then exclude every object alive now from later collections (they are the
-    process's long-lived modules and model); returns how many objects were frozen."""
-    gc.collect()
-    gc.freeze()
+    process's long-lived modules and model); returns how many objects are frozen.
+
+    Once per process: frozen objects are never collected, so a process that creates and
+    destroys nodes (a test suite) would otherwise keep each destroyed node's cycles for good.
+    """
+    if not _frozen.is_set():
+        _frozen.set()
+        gc.collect()
+        gc.freeze()
     return gc.get_freeze_count()
 
 
