@@ -131,26 +131,13 @@ class LabelBank:
 
     def probabilities(
         self,
-        embeddings: torch.Tensor,
-        temperature: float,
-        modality: str | Sequence[str | None] | None = None,
-    ) -> tuple[list[str], torch.Tensor]:
-        """(N, D) unit embeddings -> labels and (N, C) softmax over labels of cos / τ, against
-        ``modality``'s prompts (None: the main template's), or one modality per row. One
-        snapshot of the labels serves every row."""
-        state = self._state
-        forms = _row_templates(state, modality, len(embeddings))
-        banks = torch.stack([state.banks[form] for form in forms])
-        logits = torch.einsum("nd,ncd->nc", embeddings, banks.to(embeddings.device))
-        return state.labels, (logits / temperature).softmax(dim=-1)
-
-    def probabilities_numpy(
-        self,
         embeddings: np.ndarray,
         temperature: float,
         modality: str | Sequence[str | None] | None = None,
     ) -> tuple[list[str], np.ndarray]:
-        """``probabilities`` on numpy arrays (inference: no tensors built per call)."""
+        """(N, D) unit embeddings -> labels and (N, C) softmax over labels of cos / τ, against
+        ``modality``'s prompts (None: the main template's), or one modality per row. One
+        snapshot of the labels serves every row. Numpy: inference builds no tensor per call."""
         state = self._state
         forms = _row_templates(state, modality, len(embeddings))
         banks = np.stack([state.banks[form].numpy() for form in forms])

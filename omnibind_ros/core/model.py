@@ -248,7 +248,7 @@ class OmniBindModel:
             raise ValueError(
                 f"expected {self.embed_dim}-d embeddings, got shape {embeddings.shape}"
             )
-        return self.label_bank.probabilities_numpy(embeddings, self.temperature, modality)
+        return self.label_bank.probabilities(embeddings, self.temperature, modality)
 
     def _require(self, modality: str) -> None:
         if modality not in self.config.encoders:
