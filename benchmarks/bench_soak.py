@@ -163,9 +163,11 @@ class SensorPlayer(threading.Thread):
 
     def _unplug(self) -> None:
         time.sleep(SETTLE_S)  # let the last message arrive before the writer goes
+        # Unplugged when the destroy starts: the node may see the writer leave (DDS) before
+        # destroy_publisher returns here, tens of ms later.
+        self.record.plugs[-1].destroyed = time.monotonic()
         with self._lock:
             self._node.destroy_publisher(self._publisher)
-        self.record.plugs[-1].destroyed = time.monotonic()
 
     def _publish(self, raw: Any) -> None:
         stamp_ns = time.time_ns()
