@@ -92,8 +92,13 @@ def node_rules(settings: NodeSettings) -> dict[str, Any]:
     """The node settings that decide what is fused when, for the report's header."""
     node = settings.node
     stale = sorted({c.stale_timeout for c in settings.sensors.values()})
+    fusion = (
+        f"on arrival, at most {node.max_scene_hz:g}/s"
+        if node.fusion_mode == "arrival"
+        else f"timer at {node.rate_hz:g} Hz"
+    )
     return {
-        "rate_hz": node.rate_hz,
+        "fusion": fusion,
         "fusion_window": f"{node.fusion_window:g} s",
         "stale_timeout": "/".join(f"{s:g}" for s in stale) + " s",
         "max_encode_hz": "/".join(f"{m} {v:g}" for m, v in node.max_encode_hz.items()),

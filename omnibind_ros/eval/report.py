@@ -201,8 +201,9 @@ def _markdown(
         "## How to read this",
         "",
         "- A *scene* is one ~/scene message: the node fuses the active sensors' newest "
-        "embeddings at rate_hz. Its truth is the label in force at the scene's stamp (the "
-        "newest fused sample).",
+        "embeddings when a new one lands (fusion on arrival, capped at fusion.max_rate_hz) "
+        "or at rate_hz (fusion.mode timer). Its truth is the label in force at the scene's "
+        "stamp (the newest fused sample).",
         "- Scenes published after the bag's last message (the node repeating its last "
         "embeddings until they go stale) are shown but not judged.",
         f"- *Settled* scenes are at least {run.settle_s:g} s after a truth change: right after "
