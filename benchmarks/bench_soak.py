@@ -198,6 +198,7 @@ class Listener:
         # grow with tens of thousands of parsed scenes and show up as scene gaps.
         self.scenes: list[tuple[float, str]] = []
         self.sensors: dict[str, dict[str, str]] = {}  # sensor name -> latest diagnostics values
+        self.gc_pause_ms_max = 0.0  # the node's longest garbage-collector pause it reported
         node.create_subscription(String, "/omnibind/scene", self._on_scene, 50)
         node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
 
@@ -206,9 +207,12 @@ class Listener:
 
     def _on_diagnostics(self, msg) -> None:
         for status in msg.status:
+            values = {kv.key: kv.value for kv in status.values}
             if ": sensor " in status.name:
-                name = status.name.split(": sensor ", 1)[1]
-                self.sensors[name] = {kv.key: kv.value for kv in status.values}
+                self.sensors[status.name.split(": sensor ", 1)[1]] = values
+            elif "gc_pause_ms_max" in values:
+                pause = float(values["gc_pause_ms_max"])
+                self.gc_pause_ms_max = max(self.gc_pause_ms_max, pause)
 
 
 def listen(ready, stop, results) -> None:
@@ -227,7 +231,7 @@ def listen(ready, stop, results) -> None:
     ready.set()
     while not stop.is_set():
         executor.spin_once(timeout_sec=0.1)
-    results.send((listener.scenes, listener.sensors))
+    results.send((listener.scenes, listener.sensors, listener.gc_pause_ms_max))
     executor.shutdown()
     node.destroy_node()
     rclpy.try_shutdown()
@@ -516,7 +520,9 @@ def main() -> int:
                 player.join(timeout=15)
             time.sleep(1.5)  # a last /diagnostics with the final counts
             stop_listening.set()
-            scenes, diagnostics = received.recv() if received.poll(120.0) else ([], {})
+            scenes, diagnostics, gc_pause_ms = (
+                received.recv() if received.poll(120.0) else ([], {}, None)
+            )
             scenes = [(t, json.loads(data)) for t, data in scenes]
         finally:
             stop_listening.set()
@@ -574,6 +580,7 @@ def main() -> int:
             "samples": [[round(t), round(mb, 1)] for t, mb in rss],
         },
         "node_cpu_cores_used": round(cpu, 2) if cpu is not None else None,
+        "node_gc_pause_ms_max": gc_pause_ms,
         "soak_process_cpu_cores_used": round(own_cpu, 2),  # the simulated sensors
     }
     print(json.dumps({k: v for k, v in report.items() if k != "rss_mb"}, indent=2))
