@@ -13,7 +13,8 @@ Invariants, each measured against what this process did (the reference):
   failed", "fusion failed", ERROR lines);
 - no wrong modality set: no scene reports a modality whose publisher left more than
   stale_timeout + one hot-plug poll + one fusion period ago, nor lacks one whose publisher has
-  published for longer than the plug grace;
+  published for longer than the plug grace and sent a well-formed message within the fusion
+  window (less one encode period);
 - no scene gap over 2 fusion periods while a sensor is live;
 - RSS grows less than 5 % from the end of the warm-up to the end;
 - bad messages counted in /diagnostics = bad messages delivered (published to a matched
@@ -28,6 +29,7 @@ with / without the modality), RSS over time, the node's CPU use, the machine's l
 from __future__ import annotations
 
 import argparse
+import bisect
 import itertools
 import json
 import math
@@ -57,6 +59,10 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 FUSION_PERIOD_S = 0.1
 POLL_PERIOD_S = 0.5
 STALE_TIMEOUT_S = 1.0
+FUSION_WINDOW_S = 0.5
+# A well-formed message this recent must be in the scene: the fusion window less the longest
+# wait for an encode (1 / max_encode_hz of the slowest sensor, 10 Hz).
+RECENT_GOOD_S = FUSION_WINDOW_S - 0.1
 # A plugged sensor must be in the scene this long after its first message: one poll to see the
 # publisher, ~1 s of sound before the first audio clip is full, encoding.
 PLUG_GRACE_S = 3.0
@@ -73,6 +79,7 @@ class Plug:
     created: float
     first_publish: float | None = None
     destroyed: float | None = None
+    good_published: list[float] = field(default_factory=list)  # each well-formed message
 
 
 @dataclass
@@ -185,6 +192,7 @@ class SensorPlayer(threading.Thread):
             self.record.faults[fault] += 1
         else:
             self.record.good += 1
+            plug.good_published.append(time.monotonic())
 
 
 class Listener:
@@ -265,14 +273,17 @@ def _plug_at(plugs: list[Plug], t: float) -> Plug | None:
 
 
 def is_live(plugs: list[Plug], t: float) -> bool:
-    """Published for longer than the grace and still plugged at ``t``."""
+    """Published for longer than the grace, still plugged at ``t``, and a well-formed message
+    recent enough that the node's rules must fuse it: the node leaves out samples older than
+    fusion_window, so a sensor that went silent (the 0.3 s before each unplug) or sent only
+    malformed messages for that long is rightly missing from a scene."""
     plug = _plug_at(plugs, t)
-    return (
-        plug is not None
-        and plug.first_publish is not None
-        and plug.first_publish + PLUG_GRACE_S <= t
-        and (plug.destroyed is None or t < plug.destroyed)
-    )
+    if plug is None or plug.first_publish is None or plug.first_publish + PLUG_GRACE_S > t:
+        return False
+    if plug.destroyed is not None and t >= plug.destroyed:
+        return False
+    newest_good = bisect.bisect_right(plug.good_published, t)
+    return newest_good > 0 and t - plug.good_published[newest_good - 1] <= RECENT_GOOD_S
 
 
 def is_gone(plugs: list[Plug], t: float) -> bool:
