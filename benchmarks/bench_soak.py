@@ -245,9 +245,10 @@ def listen(ready, stop, results) -> None:
     rclpy.try_shutdown()
 
 
-def start_node(env: dict[str, str], qos: str) -> NodeProcess:
+def start_node(env: dict[str, str], qos: str, settings: list[str]) -> NodeProcess:
     sensors = ("camera", "thermal", "event", "tactile", "mic", "lidar")  # perception.yaml's
     overrides = {f"sensors.{name}.qos": qos for name in sensors}
+    overrides.update(setting.split("=", 1) for setting in settings)
     return NodeProcess(CONFIGS, overrides, env=env).start()
 
 
@@ -459,6 +460,13 @@ def main() -> int:
         choices=["sensor_data", "reliable"],
         help="sensor QoS of both ends (sensor_data: the shipped configuration)",
     )
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="NAME=VALUE",
+        help="node parameters over the shipped configs (e.g. fusion.max_rate_hz=60.0)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--warm-up", type=float, default=None, help="s; default 10%% (<= 120 s)")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -478,7 +486,7 @@ def main() -> int:
 
     print("pre-rendering the simulated sensors ...", flush=True)
     samples = prerender(8.0)
-    node_process = start_node(env, args.qos)
+    node_process = start_node(env, args.qos, args.set)
     log_path = node_process.log_path
 
     import rclpy
