@@ -123,14 +123,10 @@ class Replay:
                 model.set_labels(list(config.labels))
             warm_up(model.encode, model.modalities)  # as the node does: not counted in scenes
             index = len(self.models)
-            pipeline = PerceptionPipeline(
+            pipeline = PerceptionPipeline.from_config(
                 model,
-                top_k=config.top_k,
-                fusion_window=config.fusion_window,
-                max_encode_hz=config.max_encode_hz,
+                config,
                 clock=self.clock,
-                fusion_mode=config.fusion_mode,
-                max_scene_hz=config.max_scene_hz,
                 on_scene=lambda result, i=index: self._published(self.models[i], result),
                 # The scene cap bounds the node's CPU in wall time; offline, bag time stands in.
                 rate_clock=self.clock,

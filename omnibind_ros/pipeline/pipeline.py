@@ -21,7 +21,7 @@ from typing import Any
 from omnibind_ros.pipeline.arrival import ArrivalFusion
 from omnibind_ros.pipeline.hotplug import HotplugTracker, Transition
 from omnibind_ros.pipeline.inference import EncoderWorker, ErrorReporter, SceneFuser, SceneResult
-from omnibind_ros.pipeline.params import FUSION_MODES, SensorConfig
+from omnibind_ros.pipeline.params import FUSION_MODES, NodeConfig, SensorConfig
 from omnibind_ros.pipeline.slots import RateEstimator, SensorSlot, SlotRegistry, SlotView
 from omnibind_ros.pipeline.streams import audio_clip_seconds, stream_for
 
@@ -35,6 +35,21 @@ class PerceptionPipeline:
     the encoder threads encode (and, on arrival, fuse), one timer thread at a time calls
     ``fuse``. ``rate_clock`` paces the scene cap (wall time by default, see arrival.py).
     """
+
+    @classmethod
+    def from_config(cls, model: Any, config: NodeConfig, **drivers: Any) -> PerceptionPipeline:
+        """The pipeline the node's parameters describe; ``drivers`` are what the caller runs
+        it with (clock, callbacks, threads). The node and offline replay both build it here,
+        so they apply the same rules."""
+        return cls(
+            model,
+            top_k=config.top_k,
+            fusion_window=config.fusion_window,
+            max_encode_hz=config.max_encode_hz,
+            fusion_mode=config.fusion_mode,
+            max_scene_hz=config.max_scene_hz,
+            **drivers,
+        )
 
     def __init__(
         self,

@@ -102,16 +102,12 @@ class PerceptionNode(Node):
         self._log_info(
             "first encodes: " + ", ".join(f"{m} {s * 1e3:.0f} ms" for m, s in took.items())
         )
-        pipeline = PerceptionPipeline(
+        pipeline = PerceptionPipeline.from_config(
             self._model,
-            top_k=self._config.top_k,
-            fusion_window=self._config.fusion_window,
-            max_encode_hz=self._config.max_encode_hz,
+            self._config,
             clock=self._clock_seconds,
             report_error=self._report_encode_error,
             encoder_threads=self._config.encoder_threads,
-            fusion_mode=self._config.fusion_mode,
-            max_scene_hz=self._config.max_scene_hz,
             on_scene=self._publish_scene,
             on_fusion_error=self._report_fusion_error,
         )
