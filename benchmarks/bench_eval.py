@@ -25,7 +25,7 @@ from omnibind_ros.bench_cli import save_results
 from omnibind_ros.eval.inputs import open_inputs
 from omnibind_ros.eval.record import record_bag
 from omnibind_ros.eval.replay import Replay
-from omnibind_ros.ros.conversions.optional import message_class
+from omnibind_ros.ros.optional import message_class
 from omnibind_ros.runtime.loading import load_model
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from omnibind_ros.ros.conversions.audio import (
     multiarray_to_audio,
 )
 from omnibind_ros.ros.conversions.buffers import typed_view
-from omnibind_ros.ros.conversions.optional import optional_module
+from omnibind_ros.ros.optional import optional_module
 
 RATE = 16_000
 TIME = np.arange(1600) / RATE  # 100 ms

@@ -14,13 +14,13 @@ from omnibind_ros.ros.conversions.buffers import message_bytes
 from omnibind_ros.ros.conversions.event_packet import decode_mono, encode_mono, packet_to_events
 from omnibind_ros.ros.conversions.events import cloud_to_events
 from omnibind_ros.ros.conversions.header import make_header
-from omnibind_ros.ros.conversions.optional import optional_module
 from omnibind_ros.ros.conversions.pointcloud import (
     FieldSpec,
     PointLayout,
     cloud_records,
     records_to_cloud,
 )
+from omnibind_ros.ros.optional import optional_module
 
 START_NS = 1_700_000_000_123_456_789
 RNG = np.random.default_rng(3)

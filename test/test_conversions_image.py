@@ -18,7 +18,7 @@ from omnibind_ros.ros.conversions.image import (
     image_to_rgb,
     pixels_to_rgb,
 )
-from omnibind_ros.ros.conversions.optional import optional_module
+from omnibind_ros.ros.optional import optional_module
 
 RGB = np.random.default_rng(0).integers(0, 256, size=(6, 5, 3), dtype=np.uint8)
 GRAY_RGB = np.repeat(RGB[..., :1], 3, axis=2)  # r == g == b survives mono8 exactly

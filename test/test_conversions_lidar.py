@@ -11,8 +11,8 @@ from omnibind_ros.ros.conversions import POINT_LAYOUTS, ConversionError, points_
 from omnibind_ros.ros.conversions.buffers import message_bytes
 from omnibind_ros.ros.conversions.layouts import LIVOX, OUSTER, VELODYNE
 from omnibind_ros.ros.conversions.lidar import cloud_to_points
-from omnibind_ros.ros.conversions.optional import optional_module
 from omnibind_ros.ros.conversions.pointcloud import FieldSpec, PointLayout, cloud_records
+from omnibind_ros.ros.optional import optional_module
 
 RNG = np.random.default_rng(2)
 XYZI = RNG.uniform(-50, 50, size=(200, 4)).astype(np.float32)

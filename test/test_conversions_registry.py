@@ -21,7 +21,7 @@ from omnibind_ros.ros.conversions import (
     supported_message_types,
     thermal_to_msg,
 )
-from omnibind_ros.ros.conversions.optional import optional_module
+from omnibind_ros.ros.optional import optional_module
 
 RGB = np.random.default_rng(4).integers(0, 256, size=(4, 6, 3), dtype=np.uint8)
 CELSIUS = np.linspace(10.0, 40.0, 24, dtype=np.float32).reshape(4, 6)

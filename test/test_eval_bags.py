@@ -80,7 +80,7 @@ def test_recorded_bag_is_rosbag2_jazzy_with_qos_and_the_graphs_type_hashes(ros, 
     truth = topics[GROUND_TRUTH_TOPIC]["topic_metadata"]
     assert truth["offered_qos_profiles"][0]["durability"] == "transient_local"
     # ros2 bag record stores the hash the graph reports for each publisher's type: the same.
-    from omnibind_ros.ros.conversions.optional import message_class
+    from omnibind_ros.ros.optional import message_class
 
     for name, entry in topics.items():
         metadata = entry["topic_metadata"]

@@ -23,8 +23,8 @@ def test_live_replay_scores_within_a_few_points_of_offline(tmp_path) -> None:
     model = trained_model()
     inputs = open_inputs(record(tmp_path / "bag"), SIM_CONFIGS)
     evaluate_offline(inputs, [("m", model)], tmp_path / "offline", command="test")
-    # Half speed: on a loaded 2-core machine the node keeps up (on sim time the rate changes
-    # nothing else).
+    # Half speed: on a loaded 2-core machine the node keeps up. The scene cap is wall time, so
+    # it publishes more scenes per bag second than offline replay; nothing else changes.
     evaluate_live(
         inputs, trained_bundle_path(), tmp_path / "live", command="test", rate=0.5,
         domain_id=domain_id_for(__name__),
@@ -35,7 +35,7 @@ def test_live_replay_scores_within_a_few_points_of_offline(tmp_path) -> None:
     )
     print(f"accuracy offline {offline['accuracy']:.3f} over {offline['judged']} scenes, "
           f"live {live['accuracy']:.3f} over {live['judged']}")  # fmt: skip
-    assert live["judged"] >= 0.8 * offline["judged"]  # 10 Hz scenes over the 4 s bag
+    assert live["judged"] >= 0.8 * offline["judged"]
     assert abs(live["accuracy"] - offline["accuracy"]) <= 0.1
     assert abs(live["settled"]["accuracy"] - offline["settled"]["accuracy"]) <= 0.1
     # The lidar leaves in the bag: the live node shows it too.

@@ -19,8 +19,8 @@ from sensor_msgs.msg import Image
 from omnibind_ros.pipeline.inference import SceneResult, SensorResult
 from omnibind_ros.pipeline.slots import SlotView
 from omnibind_ros.ros import outputs
-from omnibind_ros.ros.conversions.optional import optional_module
 from omnibind_ros.ros.diagnostics import ERROR, OK, STALE, WARN, DiagnosticsReporter
+from omnibind_ros.ros.optional import optional_module
 from omnibind_ros.ros.perception_node import PerceptionNode
 
 pytestmark = pytest.mark.ros

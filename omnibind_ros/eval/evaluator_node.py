@@ -20,16 +20,12 @@ from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from std_msgs.msg import String
 
+from omnibind_ros.ros.qos import TRUTH_QOS
 from omnibind_ros.ros.sim_sensors_node import GROUND_TRUTH_TOPIC
 
 NODE_NAME = "omnibind_replay_evaluator"
-# The truth topic as the simulator and rosbag2 offer it: latched, so a late joiner has it.
-TRUTH_QOS = QoSProfile(
-    depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
-)
 
 
 class ReplayEvaluator(Node):

@@ -1,11 +1,11 @@
 """`omnibind eval --live`: play a bag over DDS into a real perception node and score it.
 
-For a machine without the ros2 CLI: an rclpy player publishes every message of the sensor
-and truth topics as recorded (the CDR bytes, as ``ros2 bag play`` does) at recorded timing
-scaled by ``rate``, and /clock with bag time (as ``ros2 bag play --clock``), into a
-perception node with ``use_sim_time``: one started as its own process with the given
-parameter files (as ``ros2 launch`` would), or one already running. The
-:class:`ReplayEvaluator` scores what that node publishes on ~/scene.
+For a machine without the ros2 CLI: three processes, as on a robot. The player
+(``player.py``, in place of ``ros2 bag play --clock``) publishes the sensor and truth topics
+at recorded timing scaled by ``rate``, with /clock; the perception node runs on
+``use_sim_time``, started as its own process with the given parameter files (as
+``ros2 launch`` would) or already running; this process's :class:`ReplayEvaluator` scores
+what the node publishes on ~/scene.
 """
 
 from __future__ import annotations
@@ -16,29 +16,21 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import rclpy
-from builtin_interfaces.msg import Time
-from rclpy.executors import MultiThreadedExecutor
-from rclpy.node import Node
+from rclpy.executors import Executor, SingleThreadedExecutor
 from rclpy.parameter import Parameter
-from rclpy.qos import qos_profile_sensor_data
-from rosgraph_msgs.msg import Clock
 
 from omnibind_ros.eval.errors import EvalError
-from omnibind_ros.eval.evaluator_node import TRUTH_QOS, ReplayEvaluator, write_live_report
+from omnibind_ros.eval.evaluator_node import ReplayEvaluator, write_live_report
 from omnibind_ros.eval.inputs import EvalInputs
+from omnibind_ros.eval.player import PlayedTopic, PlayerProcess, PlayRequest
 from omnibind_ros.eval.report import RunInfo
-from omnibind_ros.ros.conversions.optional import message_class
-from omnibind_ros.ros.entities import without_publisher_events
 from omnibind_ros.ros.executors import shutdown_after_callbacks
 from omnibind_ros.ros.middleware import use_large_message_profile
 from omnibind_ros.ros.node_process import NodeProcess
 
-CLOCK_PERIOD_S = 0.01  # /clock between messages (ros2 bag play --clock defaults to 40 Hz)
 DISCOVERY_TIMEOUT_S = 15.0
-TAIL_S = 1.5  # bag seconds of /clock after the last message: the node's last scenes go out
 NODE_START_TIMEOUT_S = 180.0  # loading the model and the first encodes, on a busy machine
 
 
@@ -69,8 +61,6 @@ def evaluate_live(
     with _perception_node(inputs, overrides, domain_id, running_node, notes):
         context = rclpy.Context()
         rclpy.init(args=args, context=context, domain_id=domain_id)
-        executor = MultiThreadedExecutor(num_threads=2, context=context)
-        nodes: list[Node] = []
         try:
             evaluator = ReplayEvaluator(
                 context=context,
@@ -80,25 +70,51 @@ def evaluate_live(
                     Parameter("scene_topic", value=_scene_topic(inputs.namespace)),
                 ],
             )
-            player = BagPlayer(inputs, context)
-            nodes += [evaluator, player]
-            for node in nodes:
-                executor.add_node(node)
-            spin = _SpinThread(executor)
-            player.wait_for_subscribers(evaluator)
-            player.play(rate)
-            time.sleep(0.5)  # the last scenes in flight
-            spin.stop()
+            try:
+                _listen_while_playing(evaluator, inputs, rate, domain_id)
+            finally:
+                evaluator.destroy_node()
         finally:
-            shutdown_after_callbacks(executor)
-            for node in nodes:
-                node.destroy_node()
             rclpy.try_shutdown(context=context)
     name = "running node" if running_node else (bundle or inputs.settings.node.bundle).name
     return write_live_report(
         evaluator, inputs, report_dir, command=command, wall_s=time.monotonic() - started,
         name=name, notes=notes,
     )  # fmt: skip
+
+
+def _listen_while_playing(
+    evaluator: ReplayEvaluator, inputs: EvalInputs, rate: float, domain_id: int | None
+) -> None:
+    executor = SingleThreadedExecutor(context=evaluator.context)  # it only stores what it hears
+    executor.add_node(evaluator)
+    try:
+        with _spinning(executor):
+            _wait_for_scene_publisher(evaluator, inputs.namespace)
+            PlayerProcess(_play_request(inputs, rate, domain_id)).run(inputs.bag.summary.duration_s)
+            time.sleep(0.5)  # the last scenes in flight
+    finally:
+        shutdown_after_callbacks(executor)
+
+
+def _wait_for_scene_publisher(evaluator: ReplayEvaluator, namespace: str) -> None:
+    deadline = time.monotonic() + DISCOVERY_TIMEOUT_S
+    while not evaluator.scene_publishers():
+        if time.monotonic() > deadline:
+            raise EvalError(
+                f"no perception node publishes {_scene_topic(namespace)} "
+                f"within {DISCOVERY_TIMEOUT_S:g} s"
+            )
+        time.sleep(0.05)
+
+
+def _play_request(inputs: EvalInputs, rate: float, domain_id: int | None) -> PlayRequest:
+    topics = tuple(
+        PlayedTopic(u.topic, u.mapped, u.msg_type, truth=u.role == "truth")
+        for u in inputs.plan.uses
+        if u.role in ("sensor", "truth")
+    )
+    return PlayRequest(inputs.bag.path, topics, rate, domain_id, DISCOVERY_TIMEOUT_S)
 
 
 def _scene_topic(namespace: str) -> str:
@@ -139,79 +155,19 @@ def _perception_node(
         node.log_path.unlink(missing_ok=True)
 
 
-class BagPlayer(Node):
-    """Publishes the bag's sensor and truth topics at recorded timing, and /clock."""
+@contextlib.contextmanager
+def _spinning(executor: Executor) -> Iterator[None]:
+    """``executor`` spun in a thread for the duration of the block."""
+    stop = threading.Event()
 
-    def __init__(self, inputs: EvalInputs, context: Any) -> None:
-        super().__init__("omnibind_bag_player", context=context)
-        self._bag = inputs.bag
-        self._clock_pub = self.create_publisher(Clock, "/clock", 10)
-        self._pubs = {}
-        for use in inputs.plan.uses:
-            if use.role not in ("sensor", "truth"):
-                continue
-            qos = TRUTH_QOS if use.role == "truth" else qos_profile_sensor_data
-            self._pubs[use.topic] = self.create_publisher(
-                message_class(use.msg_type), use.mapped, qos,
-                event_callbacks=without_publisher_events(),
-            )  # fmt: skip
-        self._sensor_topics = set(inputs.plan.sensor_topics)
-        self._last_clock_ns = 0
+    def spin() -> None:
+        while not stop.is_set():
+            executor.spin_once(timeout_sec=0.05)
 
-    def wait_for_subscribers(self, evaluator: ReplayEvaluator) -> None:
-        """Until the node subscribes to every sensor topic and ~/scene reaches the evaluator."""
-        deadline = time.monotonic() + DISCOVERY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            ready = all(self._pubs[t].get_subscription_count() for t in self._sensor_topics)
-            if ready and evaluator.scene_publishers():
-                return
-            time.sleep(0.05)
-        raise EvalError(
-            f"{self._bag.path}: no perception node subscribed to the bag's sensor topics "
-            f"within {DISCOVERY_TIMEOUT_S:g} s"
-        )
-
-    def play(self, rate: float) -> None:
-        start = self._bag.summary.start_ns
-        wall0 = time.monotonic()
-
-        def bag_now() -> int:
-            return start + round((time.monotonic() - wall0) * rate * 1e9)
-
-        for message in self._bag.messages(set(self._pubs)):
-            self._clock_until(message.log_time_ns, bag_now)
-            self._publish_clock(message.log_time_ns)
-            self._pubs[message.topic].publish(message.data)
-        end = self._bag.summary.end_ns + round(TAIL_S * 1e9)
-        self._clock_until(end, bag_now)
-
-    def _clock_until(self, t_ns: int, bag_now: Any) -> None:
-        """/clock every CLOCK_PERIOD_S of wall time until bag time reaches ``t_ns``."""
-        while (now := bag_now()) < t_ns:
-            self._publish_clock(now)
-            time.sleep(min(CLOCK_PERIOD_S, (t_ns - now) / 1e9))
-
-    def _publish_clock(self, t_ns: int) -> None:
-        if t_ns <= self._last_clock_ns:
-            return  # behind schedule: bag time never runs backwards
-        self._last_clock_ns = t_ns
-        sec, nanosec = divmod(t_ns, 1_000_000_000)
-        self._clock_pub.publish(Clock(clock=Time(sec=sec, nanosec=nanosec)))
-
-
-class _SpinThread:
-    """Spins ``executor`` in a thread until stopped (the player publishes from this one)."""
-
-    def __init__(self, executor: MultiThreadedExecutor) -> None:
-        self._executor = executor
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._executor.spin_once(timeout_sec=0.05)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5.0)
+    thread = threading.Thread(target=spin, name="omnibind-evaluator", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5.0)

@@ -17,7 +17,7 @@ from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.eval.bag import BagSummary
 from omnibind_ros.eval.errors import EvalError
 from omnibind_ros.pipeline.params import SensorConfig
-from omnibind_ros.ros.conversions.optional import message_class
+from omnibind_ros.ros.optional import message_class
 
 TRUTH_TYPE = "std_msgs/msg/String"
 

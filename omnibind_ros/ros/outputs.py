@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from omnibind_ros.pipeline.inference import SceneResult
-from omnibind_ros.ros.conversions.optional import optional_module
+from omnibind_ros.ros.optional import optional_module
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000

@@ -52,9 +52,9 @@ from omnibind_ros.pipeline.warmup import warm_up
 from omnibind_ros.ros import outputs
 from omnibind_ros.ros.conversions import image_to_msg
 from omnibind_ros.ros.conversions.header import make_header
-from omnibind_ros.ros.conversions.optional import optional_module
 from omnibind_ros.ros.diagnostics import DiagnosticsReporter, diagnostic_array
 from omnibind_ros.ros.executors import run_nodes
+from omnibind_ros.ros.optional import optional_module
 from omnibind_ros.ros.ros_params import declare, declare_all, value
 from omnibind_ros.ros.sensor_manager import SensorManager, build_converter
 from omnibind_ros.runtime.loading import load_model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rclpy.qos import (
+    DurabilityPolicy,
     HistoryPolicy,
     QoSProfile,
     ReliabilityPolicy,
@@ -24,6 +25,12 @@ _PROFILES: dict[str, QoSProfile] = {
     ),
     "system_default": qos_profile_system_default,
 }
+
+# Ground-truth labels as the simulator and rosbag2 offer them: latched, so a late joiner has
+# the current one.
+TRUTH_QOS = QoSProfile(
+    depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
+)
 
 
 def qos_profile(name: str) -> QoSProfile:

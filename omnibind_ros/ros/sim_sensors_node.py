@@ -20,7 +20,7 @@ import numpy as np
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from rclpy.publisher import Publisher
-from rclpy.qos import DurabilityPolicy, QoSProfile, qos_profile_sensor_data
+from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image, PointCloud2
 from std_msgs.msg import Int16MultiArray, String
 
@@ -36,6 +36,7 @@ from omnibind_ros.ros.conversions import (
 from omnibind_ros.ros.conversions.thermal import storable_celsius
 from omnibind_ros.ros.entities import without_publisher_events
 from omnibind_ros.ros.executors import run_nodes
+from omnibind_ros.ros.qos import TRUTH_QOS
 from omnibind_ros.sim import DEFAULT_SENSORS, HotPlugSchedule, SensorSpec, StreamSample, World
 
 NODE_NAME = "omnibind_sim_sensors"
@@ -140,8 +141,7 @@ class SimSensorsNode(Node):
         self._lock = threading.Lock()
         self._sensor_pubs: dict[str, Publisher] = {}
         self._specs = {spec.name: spec for spec in self.schedule.sensors}
-        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
-        self._truth_pub = self.create_publisher(String, GROUND_TRUTH_TOPIC, latched)
+        self._truth_pub = self.create_publisher(String, GROUND_TRUTH_TOPIC, TRUTH_QOS)
         self._truth = ""  # the label last published on the ground-truth topic
         self.published = dict.fromkeys(self._specs, 0)
         self._throttle = KeyedThrottle(WARNING_PERIOD_S)

@@ -17,7 +17,7 @@ from omnibind_ros.core.samples import AudioSample
 from omnibind_ros.ros.conversions.buffers import byte_array, message_bytes, typed_array, typed_view
 from omnibind_ros.ros.conversions.errors import ConversionError
 from omnibind_ros.ros.conversions.header import make_header
-from omnibind_ros.ros.conversions.optional import message_class
+from omnibind_ros.ros.optional import message_class
 
 INT16_FULL_SCALE = 32768.0
 # GStreamer format name -> (numpy dtype, value of silence, full scale)

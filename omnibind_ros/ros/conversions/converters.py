@@ -38,13 +38,13 @@ from omnibind_ros.ros.conversions.events import TIME_REFERENCES, TIME_UNITS_NS, 
 from omnibind_ros.ros.conversions.header import stamp_to_ns
 from omnibind_ros.ros.conversions.image import image_to_rgb
 from omnibind_ros.ros.conversions.lidar import cloud_to_points
-from omnibind_ros.ros.conversions.optional import message_class
 from omnibind_ros.ros.conversions.thermal import (
     DEFAULT_OFFSET,
     DEFAULT_SCALE,
     THERMAL_ENCODINGS,
     image_to_celsius,
 )
+from omnibind_ros.ros.optional import message_class
 
 IMAGE = "sensor_msgs/msg/Image"
 POINT_CLOUD2 = "sensor_msgs/msg/PointCloud2"

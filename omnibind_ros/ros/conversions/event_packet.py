@@ -20,7 +20,7 @@ from omnibind_ros.ros.conversions.buffers import byte_array, message_bytes
 from omnibind_ros.ros.conversions.errors import ConversionError
 from omnibind_ros.ros.conversions.events import pixel_coordinates, sort_by_time
 from omnibind_ros.ros.conversions.header import make_header, stamp_to_ns
-from omnibind_ros.ros.conversions.optional import message_class, optional_module
+from omnibind_ros.ros.optional import message_class, optional_module
 
 MONO = "mono"
 # Camera formats event_camera_codecs decodes into change-detection events.

@@ -17,7 +17,7 @@ from sensor_msgs.msg import PointCloud2, PointField
 from omnibind_ros.ros.conversions.buffers import byte_array, message_bytes
 from omnibind_ros.ros.conversions.errors import ConversionError
 from omnibind_ros.ros.conversions.header import make_header
-from omnibind_ros.ros.conversions.optional import optional_module
+from omnibind_ros.ros.optional import optional_module
 
 DATATYPES: dict[int, str] = {
     PointField.INT8: "i1",
