@@ -37,20 +37,20 @@ DEFAULT_MSG_TYPES: dict[str, str] = {
     "lidar": "sensor_msgs/msg/PointCloud2",
 }
 
-# Scenes are fused as embeddings land, so a sample waiting for its encode slot waits in the
-# label's latency: the caps sit above common sensor rates (30-60 Hz cameras, 20-100 Hz event
-# packets, 10 Hz lidars and audio chunks) and only stop a runaway publisher eating the CPU.
-# Encoding a sample costs 0.3-1.8 ms on onnxruntime here (benchmarks/bench_e2e.py).
-# Chosen by the soak (benchmarks/bench_soak.py) on 2 cores with six sensors: at 60 Hz caps and
-# 100 scenes/s the node fell behind (scene gaps up to 0.8 s, 10 % of frames lost in transport);
-# at these every invariant held. Raise them where there are cores to spare.
+# Scenes are fused as embeddings land, so a sample held back by its cap waits in the label's
+# latency: the caps sit at common sensor rates (30 Hz cameras, 10-20 Hz lidars and audio
+# chunks) and stop a faster publisher (50 Hz event packets) eating the CPU. Chosen on 2 cores
+# with six simulated sensors (benchmarks/bench_e2e.py, bench_soak.py): against 15 Hz caps
+# (audio, lidar 10) and 30 scenes/s, p50 latency 55 -> 25 ms and samples never labelled
+# 22.6 % -> 0.8 %, at 0.40 -> 0.67 cores; a 30-minute soak held every invariant at both.
+# Lower them where the CPU is shared.
 DEFAULT_MAX_ENCODE_HZ: dict[str, float] = {
-    "image": 15.0,
-    "thermal": 15.0,
-    "event": 15.0,
-    "tactile": 15.0,
-    "audio": 10.0,
-    "lidar": 10.0,
+    "image": 30.0,
+    "thermal": 30.0,
+    "event": 30.0,
+    "tactile": 30.0,
+    "audio": 20.0,
+    "lidar": 20.0,
 }
 
 # How `perception_node` spins (see ros/executors.py for what each costs).
@@ -95,7 +95,7 @@ NODE_PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec(
         "fusion.max_rate_hz",
         "float",
-        30.0,
+        100.0,
         "arrival: most ~/scene messages per second",
         limits=RATES,
     ),
