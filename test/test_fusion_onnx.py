@@ -14,6 +14,7 @@ MAX_TOKENS = 8
 
 CASES = [(kind, {"heads": 4} if kind == "adaptive" else {}) for kind in FUSION_KINDS]
 CASES.append(("adaptive", {"heads": 4, "reliability": True}))
+CASES.append(("adaptive", {"heads": 4, "reliability": True, "values": "tokens"}))
 
 
 @pytest.mark.parametrize(("kind", "params"), CASES)

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from fusion_helpers import trained_looking_fusion
 
+from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.fusion import FUSION_KINDS, AdaptiveFusion, pack_tokens
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 
@@ -54,6 +55,24 @@ def test_adaptive_weights_rebuild_the_fused_embedding_of_a_one_head_module() -> 
         mixed = (weights.unsqueeze(-1) * values).sum(dim=1)
         rebuilt = F.normalize(module.attention.out_proj(mixed), dim=-1)
         torch.testing.assert_close(rebuilt, module(tokens, type_ids, mask))
+
+
+def test_adaptive_fusion_over_tokens_is_the_weighted_sum_of_the_embeddings() -> None:
+    torch.manual_seed(0)
+    module = AdaptiveFusion(D, MAX_TOKENS, heads=4, reliability=True, values="tokens").eval()
+    tokens, type_ids, mask = batch(3, 4)
+    with torch.no_grad():
+        weights = module.token_weights(tokens, type_ids, mask)
+        rebuilt = F.normalize((weights.unsqueeze(-1) * tokens).sum(dim=1), dim=-1)
+        torch.testing.assert_close(rebuilt, module(tokens, type_ids, mask))
+        # One sensor alone comes back as itself: turning the others down leaves exactly it.
+        single = module(tokens, type_ids, mask & (torch.arange(MAX_TOKENS) == 0))
+    torch.testing.assert_close(single, F.normalize(tokens[:, 0], dim=-1))
+
+
+def test_an_unknown_kind_of_values_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="fusion values 'raw' unknown"):
+        AdaptiveFusion(D, MAX_TOKENS, heads=4, values="raw")
 
 
 def test_a_reliability_score_turns_a_token_down() -> None:

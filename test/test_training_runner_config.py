@@ -62,6 +62,7 @@ def test_every_loop_follows_the_run_seed_unless_it_sets_its_own(tmp_path: Path) 
         ("data: {sim: {test_scenes: 0}}\n", "test_scenes must be at least 1"),
         ("cad: {audio_augment: [reverb]}\n", r"audio_augment: \['reverb'\] unknown"),
         ("af: {corruption: 2}\n", r"corruption must lie in \[0, 1\]"),
+        ("af: {corrupted_share_weight: -1}\n", "corrupted_share_weight must be >= 0"),
     ],
 )
 def test_bad_values_are_config_errors_naming_the_key(

@@ -118,10 +118,31 @@ def test_corrupting_one_sensor_leaves_single_sensor_rows_alone() -> None:
     embeddings, chosen = _batch()
     corrupted = -embeddings
     torch.manual_seed(0)
-    out = corrupt_one_sensor(embeddings, chosen, corrupted, probability=1.0)
+    out, replaced = corrupt_one_sensor(embeddings, chosen, corrupted, probability=1.0)
     changed = (out != embeddings).any(dim=-1)  # (B, M)
+    assert torch.equal(replaced, changed)
     assert not changed[:8].any()
     several = chosen.sum(dim=1) >= 2
     assert (changed.sum(dim=1)[several] == 1).all()
     assert (changed <= chosen).all()
     assert torch.equal(out[changed], corrupted[changed])
+
+
+def test_the_corrupted_share_term_adds_its_weight_times_the_corrupted_sensors_share() -> None:
+    fusion = build_fusion("adaptive", D, 8, {"heads": 4, "reliability": True})
+    bank = F.normalize(torch.randn(3, D, generator=torch.Generator().manual_seed(2)), dim=-1)
+    embeddings = _batch()[0][:, :3]
+    batch = (embeddings, torch.ones(B, 3, dtype=torch.bool), torch.randint(0, 3, (B,)), -embeddings)
+    losses = {}
+    for weight in (0.0, 2.0):
+        af = AfConfig(
+            loop=LoopConfig(steps=1, batch_size=B, lr=1e-3),
+            corruption=1.0,
+            corrupted_share_weight=weight,
+        )
+        torch.manual_seed(0)  # the same subsets and corrupted sensors for both
+        losses[weight] = FusionObjective(fusion, bank, ("image", "thermal", "audio"), af)(batch)
+    (plain, _), (penalised, metrics) = losses[0.0], losses[2.0]
+    share = metrics["corrupted_share"]
+    assert 0.0 < share < 1.0
+    torch.testing.assert_close(penalised, plain + 2.0 * share)

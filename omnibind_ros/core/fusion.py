@@ -148,6 +148,11 @@ class LinearFusion(Fusion):
         return terms.squeeze(2).norm(dim=-1) / per_type
 
 
+# What AF's attention weights sum: its value projections of the tokens (Eq. 8), or the tokens
+# themselves, so a sensor turned down to zero leaves exactly the others' embeddings.
+VALUE_KINDS = ("projected", "tokens")
+
+
 class AdaptiveFusion(Fusion):
     kind = "adaptive"
 
@@ -158,11 +163,15 @@ class AdaptiveFusion(Fusion):
         heads: int = 4,
         dropout: float = 0.0,
         reliability: bool = False,
+        values: str = "projected",
     ) -> None:
         super().__init__(embed_dim, max_tokens)
         if embed_dim % heads:
             raise ConfigError(f"fusion heads ({heads}) must divide embed_dim ({embed_dim})")
+        if values not in VALUE_KINDS:
+            raise ConfigError(f"fusion values {values!r} unknown; use one of {VALUE_KINDS}")
         self.heads = heads
+        self.values = values
         self.type_embedding = nn.Embedding(NUM_TYPES, embed_dim)
         nn.init.normal_(self.type_embedding.weight, std=0.02)
         self.attention = nn.MultiheadAttention(embed_dim, heads, dropout=dropout, batch_first=True)
@@ -170,6 +179,9 @@ class AdaptiveFusion(Fusion):
         self.reliability = _reliability_scorer(embed_dim) if reliability else None
 
     def fuse(self, tokens, type_ids, mask):
+        if self.values == "tokens":
+            weights = self.contributions(tokens, type_ids, mask)
+            return (weights.unsqueeze(-1) * tokens).sum(dim=1)
         attended, _ = self._attend(tokens, type_ids, mask, need_weights=False)
         return masked_mean(attended, mask)
 

@@ -98,11 +98,15 @@ class FusionObjective(nn.Module):
         mask = random_subsets(present)
         if self.af.sensor_failure:
             embeddings = break_one_sensor(embeddings, mask, self.stuck_bank, self.af.sensor_failure)
+        replaced = None
         if self.af.corruption:
             if not corrupted:
                 raise ValueError("af.corruption needs the dataset's corrupted embeddings")
-            embeddings = corrupt_one_sensor(embeddings, mask, corrupted[0], self.af.corruption)
-        fused = self.fusion(embeddings, self.type_ids.expand(len(labels), -1), mask)
+            embeddings, replaced = corrupt_one_sensor(
+                embeddings, mask, corrupted[0], self.af.corruption
+            )
+        type_ids = self.type_ids.expand(len(labels), -1)
+        fused = self.fusion(embeddings, type_ids, mask)
         negatives = (
             hard_negative_mask(embeddings, self.text_bank, labels, present=mask)
             if self.af.negatives
@@ -117,8 +121,15 @@ class FusionObjective(nn.Module):
             full_vocab_ce=self.af.full_vocab_ce,
             weight=self.af.full_vocab_weight,
         )
+        total, parts = terms.total, dict(terms.parts)
+        if self.af.corrupted_share_weight and replaced is not None:
+            # The corrupted sensor's share of each fused embedding it took part in.
+            share = (self.fusion.token_weights(embeddings, type_ids, mask) * replaced).sum(1)
+            rows = replaced.any(dim=1)
+            parts["corrupted_share"] = share[rows].mean() if rows.any() else share.sum() * 0
+            total = total + self.af.corrupted_share_weight * parts["corrupted_share"]
         correct = (fused.detach() @ self.text_bank.T).argmax(dim=1) == labels
-        return terms.total, {**terms.parts, "acc": correct.float().mean()}
+        return total, {**parts, "acc": correct.float().mean()}
 
 
 def fusion_dataset(

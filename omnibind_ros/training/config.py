@@ -176,11 +176,15 @@ class AfConfig:
     init: str = "previous"
     sensor_failure: float = 0.0  # chance an example has one stuck or stale sensor
     corruption: float = 0.0  # chance an example has one sensor with corrupted input
+    # Loss weight on the share of the fused embedding a corrupted sensor supplies: teaches the
+    # fusion to turn a broken sensor down even where the others would outvote it in training.
+    corrupted_share_weight: float = 0.0
 
     def __post_init__(self) -> None:
         require_positive(self.tau, "tau")
-        if self.full_vocab_weight < 0:
-            raise ConfigError(f"full_vocab_weight must be >= 0, got {self.full_vocab_weight}")
+        for key in ("full_vocab_weight", "corrupted_share_weight"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"{key} must be >= 0, got {getattr(self, key)}")
         for key in ("sensor_failure", "corruption"):
             value = getattr(self, key)
             if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):

@@ -119,13 +119,16 @@ def _broken_rows(chosen: torch.Tensor, probability: float) -> tuple[torch.Tensor
 
 def corrupt_one_sensor(
     embeddings: torch.Tensor, chosen: torch.Tensor, corrupted: torch.Tensor, probability: float
-) -> torch.Tensor:
+) -> tuple[torch.Tensor, torch.Tensor]:
     """A copy of (B, M, D) ``embeddings`` where, with ``probability``, each row with at least
-    two ``chosen`` sensors has one of them replaced by its ``corrupted`` (B, M, D) embedding."""
+    two ``chosen`` sensors has one of them replaced by its ``corrupted`` (B, M, D) embedding;
+    and the (B, M) mask of the replaced ones."""
     rows, which = _broken_rows(chosen, probability)
     broken = embeddings.clone()
     broken[rows, which[rows]] = corrupted[rows, which[rows]]
-    return broken
+    replaced = torch.zeros_like(chosen)
+    replaced[rows, which[rows]] = True
+    return broken, replaced
 
 
 def break_one_sensor(
