@@ -54,7 +54,7 @@ class PlayRequest:
     topics: tuple[PlayedTopic, ...]
     rate: float
     domain_id: int | None
-    discovery_timeout_s: float  # for a subscriber on every sensor topic
+    discovery_timeout_s: float  # for a subscriber on every played topic
 
 
 class PlayerProcess:
@@ -103,8 +103,9 @@ def _request_from_json(data: dict) -> PlayRequest:
     return PlayRequest(**{**data, "bag": Path(data["bag"]), "topics": topics})
 
 
-def main(argv: Sequence[str] = tuple(sys.argv[1:])) -> int:
-    """The player process."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """The player process: its one argument is the JSON request."""
+    argv = sys.argv[1:] if argv is None else argv
     try:
         play(_request_from_json(json.loads(argv[0])), on_playing=lambda: _say(PLAYING))
     except EvalError as err:
@@ -120,7 +121,7 @@ def _say(line: str) -> None:
 
 def play(request: PlayRequest, on_playing: Callable[[], None] = lambda: None) -> None:
     """Play ``request`` from this process (the body of the player process); ``on_playing``
-    once a subscriber listens on every sensor topic."""
+    once a subscriber listens on every played topic."""
     bag = Bag(request.bag)
     context = rclpy.Context()
     rclpy.init(args=[], context=context, domain_id=request.domain_id)

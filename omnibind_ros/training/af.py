@@ -126,7 +126,7 @@ class FusionObjective(nn.Module):
             # The corrupted sensor's share of each fused embedding it took part in.
             share = (self.fusion.token_weights(embeddings, type_ids, mask) * replaced).sum(1)
             rows = replaced.any(dim=1)
-            parts["corrupted_share"] = share[rows].mean() if rows.any() else share.sum() * 0
+            parts["corrupted_share"] = share[rows].mean() if rows.any() else share.new_zeros(())
             total = total + self.af.corrupted_share_weight * parts["corrupted_share"]
         correct = (fused.detach() @ self.text_bank.T).argmax(dim=1) == labels
         return total, {**parts, "acc": correct.float().mean()}
