@@ -6,7 +6,8 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from omnibind_ros.core.fusion import FUSION_KINDS, build_fusion, export_fusion_onnx
+from omnibind_ros.core.fusion import FUSION_KINDS, build_fusion
+from omnibind_ros.runtime.onnx_export import export_fusion_onnx
 
 D = 64
 MAX_TOKENS = 8
@@ -37,17 +38,23 @@ def test_onnx_fusion_matches_torch_on_random_subsets(kind: str, params: dict, tm
     tokens[~mask] = 1e3  # padding content must not matter in the graph either
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    (onnx_out,) = session.run(None, {"tokens": tokens, "type_ids": type_ids, "mask": mask})
+    onnx_out, onnx_weights = session.run(
+        None, {"tokens": tokens, "type_ids": type_ids, "mask": mask}
+    )
     with torch.no_grad():
-        inputs = (torch.from_numpy(a) for a in (tokens, type_ids, mask))
+        inputs = [torch.from_numpy(a) for a in (tokens, type_ids, mask)]
         torch_out = module(*inputs).numpy()
+        torch_weights = module.token_weights(*inputs).numpy()
+    # One graph run gives what forward and token_weights give separately in torch.
     np.testing.assert_allclose(onnx_out, torch_out, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(onnx_out, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(onnx_weights, torch_weights, atol=1e-5)
     # The node fuses one set at a time: batch 1 must run through the same graph.
-    (single,) = session.run(
+    single, single_weights = session.run(
         None, {"tokens": tokens[:1], "type_ids": type_ids[:1], "mask": mask[:1]}
     )
     np.testing.assert_allclose(single, torch_out[:1], atol=1e-5)
+    np.testing.assert_allclose(single_weights, torch_weights[:1], atol=1e-5)
 
 
 @pytest.mark.parametrize("kind", FUSION_KINDS)
@@ -59,4 +66,4 @@ def test_every_fusion_graph_has_the_same_three_inputs(kind: str, tmp_path) -> No
     assert inputs["type_ids"].elem_type == onnx.TensorProto.INT64
     assert inputs["mask"].elem_type == onnx.TensorProto.BOOL
     assert inputs["tokens"].shape.dim[1].dim_value == MAX_TOKENS
-    assert [o.name for o in graph.output] == ["fused"]
+    assert [o.name for o in graph.output] == ["fused", "weights"]

@@ -111,3 +111,15 @@ def test_pack_tokens_weights_follow_input_order() -> None:
         weights = module.token_weights(*pack_tokens(pairs, MAX_TOKENS))
     # A zero embedding adds nothing to the linear fusion: all of the weight is the image's.
     torch.testing.assert_close(weights[0, :2], torch.tensor([1.0, 0.0]))
+
+
+@pytest.mark.parametrize("kind", FUSION_KINDS)
+def test_one_pass_gives_the_fused_embedding_and_the_weights_of_two(kind: str) -> None:
+    module = trained_looking_fusion(kind, D, MAX_TOKENS)
+    tokens, type_ids, mask = batch(4, 3)
+    with torch.no_grad():
+        fused, weights = module.fused_and_weights(tokens, type_ids, mask)
+        torch.testing.assert_close(fused, module(tokens, type_ids, mask), atol=1e-6, rtol=0)
+        torch.testing.assert_close(
+            weights, module.token_weights(tokens, type_ids, mask), atol=1e-6, rtol=0
+        )

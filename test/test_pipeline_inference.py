@@ -135,7 +135,7 @@ def test_fuser_ranks_current_labels_and_reports_each_sensor(model) -> None:
     assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1.0 + 1e-6
     assert [s.name for s in result.sensors] == ["front", "rear", "heat"]
     # Each sensor's share of the fused embedding, as the model's fusion defines it.
-    expected = model.fusion_weights([(v.modality, v.embedding) for v in views])
+    _, expected = model.fuse_with_weights([(v.modality, v.embedding) for v in views])
     assert [s.weight for s in result.sensors] == pytest.approx(list(expected))
     assert sum(s.weight for s in result.sensors) == pytest.approx(1.0)
     assert result.modalities == ["image", "thermal"]

@@ -17,7 +17,8 @@ from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.model import OmniBindModel, TorchRunner
 from omnibind_ros.runtime.backends import attach_backend, resolve_backend
 from omnibind_ros.runtime.engine_cache import EngineKey, engine_path
-from omnibind_ros.runtime.onnx_export import ExportManifest, ensure_export, export_model_onnx
+from omnibind_ros.runtime.export_manifest import ExportManifest
+from omnibind_ros.runtime.onnx_export import ensure_export, export_model_onnx
 from omnibind_ros.runtime.onnxruntime_runner import OnnxRuntimeRunner
 from omnibind_ros.runtime.tensorrt_runner import tensorrt_unavailable_reason
 
@@ -54,6 +55,7 @@ def test_onnxruntime_predictions_equal_torch_predictions(model, export_dir) -> N
     finally:
         model.runner = TorchRunner(model)
     np.testing.assert_allclose(got.fused, expected.fused, atol=1e-5)
+    assert got.weights == pytest.approx(expected.weights, abs=1e-5)
     assert [label for label, _ in got.top_k] == [label for label, _ in expected.top_k]
 
 
@@ -82,6 +84,18 @@ def test_ensure_export_reuses_a_matching_export_and_redoes_a_stale_one(tmp_path)
         "image", np.zeros((1, *model.input_shape("image")), np.float32)
     ).shape == (1, model.embed_dim)
     assert repaired.graphs["image"].sha256 != first.graphs["image"].sha256
+
+
+def test_ensure_export_redoes_an_export_of_an_earlier_layout(tmp_path) -> None:
+    torch.manual_seed(1)
+    model = untrained_model()
+    current = export_model_onnx(model, tmp_path)
+    # A manifest written before the fusion graph gave its weights has no layout field.
+    (tmp_path / "manifest.json").write_text(
+        current.to_json().replace(f'"layout": {current.layout}', '"layout": 1')
+    )
+    assert ExportManifest.read(tmp_path).layout == 1
+    assert ensure_export(model, tmp_path).layout == current.layout
 
 
 def test_auto_on_cpu_attaches_onnxruntime_from_the_cache(tmp_path) -> None:

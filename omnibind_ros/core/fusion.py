@@ -38,9 +38,7 @@ summing to 1 over the present tokens of a row):
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -80,15 +78,32 @@ class Fusion(nn.Module):
     ) -> torch.Tensor:
         """(B, K) share of the fused embedding each present token supplies (module docstring);
         rows sum to 1 over present tokens, padding tokens get 0."""
-        raw = self.contributions(*_sanitised(tokens, type_ids, mask), mask)
-        raw = torch.where(mask, raw, torch.zeros_like(raw))
-        return raw / raw.sum(dim=1, keepdim=True).clamp(min=1e-12)
+        return _shares(self.contributions(*_sanitised(tokens, type_ids, mask), mask), mask)
+
+    def fused_and_weights(
+        self, tokens: torch.Tensor, type_ids: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``forward`` and ``token_weights`` in one pass (what inference runs and exports)."""
+        fused, raw = self.fuse_and_contributions(*_sanitised(tokens, type_ids, mask), mask)
+        return F.normalize(fused, dim=-1), _shares(raw, mask)
 
     def contributions(
         self, tokens: torch.Tensor, type_ids: torch.Tensor, mask: torch.Tensor
     ) -> torch.Tensor:
         """(B, K) non-negative, unnormalised token weights of sanitised inputs: equal here."""
         return mask.to(tokens.dtype)
+
+    def fuse_and_contributions(
+        self, tokens: torch.Tensor, type_ids: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``fuse`` and ``contributions`` of sanitised inputs; a kind whose two share work
+        (AF's attention) computes it once."""
+        return self.fuse(tokens, type_ids, mask), self.contributions(tokens, type_ids, mask)
+
+
+def _shares(raw: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    raw = torch.where(mask, raw, torch.zeros_like(raw))
+    return raw / raw.sum(dim=1, keepdim=True).clamp(min=1e-12)
 
 
 def _sanitised(
@@ -180,15 +195,20 @@ class AdaptiveFusion(Fusion):
 
     def fuse(self, tokens, type_ids, mask):
         if self.values == "tokens":
-            weights = self.contributions(tokens, type_ids, mask)
-            return (weights.unsqueeze(-1) * tokens).sum(dim=1)
+            return self.fuse_and_contributions(tokens, type_ids, mask)[0]
         attended, _ = self._attend(tokens, type_ids, mask, need_weights=False)
         return masked_mean(attended, mask)
 
     def contributions(self, tokens, type_ids, mask):
-        _, attention = self._attend(tokens, type_ids, mask, need_weights=True)
+        return self.fuse_and_contributions(tokens, type_ids, mask)[1]
+
+    def fuse_and_contributions(self, tokens, type_ids, mask):
+        attended, attention = self._attend(tokens, type_ids, mask, need_weights=True)
         # attention: (B, queries, keys), averaged over heads; average over present queries.
-        return masked_mean(attention, mask)
+        weights = masked_mean(attention, mask)
+        if self.values == "tokens":
+            return (weights.unsqueeze(-1) * tokens).sum(dim=1), weights
+        return masked_mean(attended, mask), weights
 
     def _attend(self, tokens, type_ids, mask, need_weights: bool):
         x = tokens + self.type_embedding(type_ids)
@@ -264,62 +284,3 @@ def _check_token_count(count: int, max_tokens: int) -> None:
         raise ValueError("fusion needs at least one embedding")
     if count > max_tokens:
         raise ValueError(f"fusion takes at most {max_tokens} embeddings, got {count}")
-
-
-def export_fusion_onnx(
-    module: Fusion, path: str | Path, max_tokens: int | None = None, opset: int = 17
-) -> Path:
-    """Export with inputs tokens (B, K, D), type_ids (B, K) int64, mask (B, K) bool, K fixed."""
-    max_tokens = max_tokens or module.max_tokens
-    path = Path(path)
-    example = (
-        torch.randn(2, max_tokens, module.embed_dim),
-        torch.zeros(2, max_tokens, dtype=torch.long),
-        torch.ones(2, max_tokens, dtype=torch.bool),
-    )
-    was_training = module.training
-    module.eval()
-    try:
-        with warnings.catch_warnings():
-            # MultiheadAttention's shape assertions trip the tracer's "tensor to Python bool"
-            # warning, and the legacy exporter warns that it is legacy; neither affects the graph
-            # (tests compare onnxruntime with torch at batch sizes other than the example's).
-            warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            torch.onnx.export(
-                module,
-                example,
-                str(path),
-                input_names=["tokens", "type_ids", "mask"],
-                output_names=["fused"],
-                dynamic_axes={
-                    name: {0: "batch"} for name in ("tokens", "type_ids", "mask", "fused")
-                },
-                opset_version=opset,
-                dynamo=False,
-            )
-    finally:
-        module.train(was_training)
-    _restore_unused_inputs(path, max_tokens, module.embed_dim)
-    return path
-
-
-def _restore_unused_inputs(path: Path, max_tokens: int, embed_dim: int) -> None:
-    """The exporter drops inputs a graph never reads (``mean`` ignores type_ids); put them back
-    so every fusion graph has the same three inputs and runtimes can feed any of them alike."""
-    import onnx
-
-    model = onnx.load(str(path))
-    declared = {i.name for i in model.graph.input}
-    specs = {
-        "tokens": (onnx.TensorProto.FLOAT, ["batch", max_tokens, embed_dim]),
-        "type_ids": (onnx.TensorProto.INT64, ["batch", max_tokens]),
-        "mask": (onnx.TensorProto.BOOL, ["batch", max_tokens]),
-    }
-    missing = [name for name in specs if name not in declared]
-    if not missing:
-        return
-    for name in missing:
-        model.graph.input.append(onnx.helper.make_tensor_value_info(name, *specs[name]))
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path))

@@ -50,8 +50,11 @@ class InferenceRunner(Protocol):
     def encode(self, modality: str, batch: np.ndarray) -> np.ndarray:
         """(B, *input_shape) float32 -> (B, D) unit embeddings."""
 
-    def fuse(self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """(B, K, D), (B, K) int64, (B, K) bool -> (B, D) fused unit embeddings."""
+    def fuse(
+        self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(B, K, D), (B, K) int64, (B, K) bool -> (B, D) fused unit embeddings and (B, K)
+        token weights (``Fusion.fused_and_weights``)."""
 
 
 class TorchRunner:
@@ -68,11 +71,14 @@ class TorchRunner:
             inputs = torch.as_tensor(batch, device=model.device)
             return model.encoders[modality](inputs).cpu().numpy()
 
-    def fuse(self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def fuse(
+        self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         model = self._model
         with torch.inference_mode():
             packed = (torch.as_tensor(a, device=model.device) for a in (tokens, type_ids, mask))
-            return model.fusion(*packed).cpu().numpy()
+            fused, weights = model.fusion.fused_and_weights(*packed)
+            return fused.cpu().numpy(), weights.cpu().numpy()
 
 
 class OmniBindModel:
@@ -205,18 +211,17 @@ class OmniBindModel:
 
     def fuse(self, embeddings: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
         """(modality, (D,) embedding) pairs -> (D,) fused unit embedding; a modality may repeat."""
-        return self.runner.fuse(*pack_token_arrays(embeddings, self.config.fusion.max_tokens))[0]
+        return self.fuse_with_weights(embeddings)[0]
 
-    def fusion_weights(self, embeddings: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
-        """(n,) share of the fused embedding each of the n inputs of :meth:`fuse` supplies:
-        non-negative, summing to 1 (``core.fusion`` defines it per fusion kind). Computed by
-        the torch fusion module whatever the runner: it is a few hundred microseconds."""
+    def fuse_with_weights(
+        self, embeddings: Sequence[tuple[str, np.ndarray]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`fuse` and the (n,) share of the fused embedding each of the n inputs supplies
+        (non-negative, summing to 1; ``core.fusion`` defines it per fusion kind), from one run
+        of the fusion graph."""
         packed = pack_token_arrays(embeddings, self.config.fusion.max_tokens)
-        with torch.inference_mode():
-            weights = self.fusion.token_weights(
-                *(torch.as_tensor(a, device=self.device) for a in packed)
-            )
-        return weights[0, : len(embeddings)].cpu().numpy()
+        fused, weights = self.runner.fuse(*packed)
+        return fused[0], weights[0, : len(embeddings)]
 
     def predict(self, samples: Mapping[str, Any], top_k: int = 5) -> Prediction:
         """Encode every sample, fuse them, and rank labels for the fused and each single one."""
@@ -227,8 +232,7 @@ class OmniBindModel:
         used = [m for m in SENSOR_MODALITIES if m in samples]
         embeddings = [self.encode(m, samples[m]) for m in used]
         pairs = list(zip(used, embeddings, strict=True))
-        fused = self.fuse(pairs)
-        weights = self.fusion_weights(pairs)
+        fused, weights = self.fuse_with_weights(pairs)
         # One pass over one label snapshot, so every score refers to the same vocabulary; each
         # sensor's own embedding against its modality's prompts.
         labels, probabilities = self._probabilities(np.stack([*embeddings, fused]), [*used, None])

@@ -189,7 +189,7 @@ class SensorResult:
     score: float
     stamp_ns: int
     frame_id: str = ""
-    weight: float = 0.0  # this sensor's share of the fused embedding (Fusion.token_weights)
+    weight: float = 0.0  # this sensor's share of the fused embedding (fuse_with_weights)
 
 
 @dataclass(frozen=True)
@@ -249,8 +249,7 @@ class SceneFuser:
             return None
         with self._lock:
             inputs = [(v.modality, v.embedding) for v in selected]
-            fused = self._model.fuse(inputs)
-            weights = self._model.fusion_weights(inputs)
+            fused, weights = self._model.fuse_with_weights(inputs)
             # The scene and every sensor ranked in one pass: one label snapshot, one matmul.
             # Each sensor against its own modality's prompts ("the sound of a {}" ...).
             rankings = self._model.rank(

@@ -5,51 +5,24 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from omnibind_ros.core.errors import BundleError
-from omnibind_ros.core.fusion import export_fusion_onnx
+from omnibind_ros.core.fusion import Fusion
 from omnibind_ros.core.model import OmniBindModel
+from omnibind_ros.runtime.export_manifest import (
+    FUSION,
+    FUSION_OUTPUTS,
+    LAYOUT,
+    MANIFEST,
+    ExportManifest,
+    GraphInfo,
+)
 
-MANIFEST = "manifest.json"
-FUSION = "fusion"
 OPSET = 17
-
-
-@dataclass(frozen=True)
-class GraphInfo:
-    file: str
-    sha256: str
-    input_shape: list[int]  # one sample, no batch axis (fusion: tokens of one row)
-
-
-@dataclass(frozen=True)
-class ExportManifest:
-    fingerprint: str  # of the model's weights and config: a stale export is detected by it
-    embed_dim: int
-    max_tokens: int
-    opset: int
-    graphs: dict[str, GraphInfo]  # modality (or "fusion") -> graph
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True)
-
-    @classmethod
-    def read(cls, directory: str | Path) -> ExportManifest:
-        path = Path(directory) / MANIFEST
-        try:
-            raw = json.loads(path.read_text())
-            graphs = {name: GraphInfo(**info) for name, info in raw.pop("graphs").items()}
-            return cls(graphs=graphs, **raw)
-        except (OSError, ValueError, TypeError, KeyError) as err:
-            raise BundleError(
-                f"{path}: not a readable ONNX export manifest ({err}); "
-                "re-run `omnibind export` to regenerate it"
-            ) from err
 
 
 def model_fingerprint(model: OmniBindModel) -> str:
@@ -94,6 +67,78 @@ def export_encoder_onnx(
     return path
 
 
+class _FusedAndWeights(nn.Module):
+    """The graph inference runs: one attention pass gives both outputs."""
+
+    def __init__(self, fusion: Fusion) -> None:
+        super().__init__()
+        self.fusion = fusion
+
+    def forward(self, tokens, type_ids, mask):
+        return self.fusion.fused_and_weights(tokens, type_ids, mask)
+
+
+def export_fusion_onnx(
+    module: Fusion, path: str | Path, max_tokens: int | None = None, opset: int = OPSET
+) -> Path:
+    """Export with inputs tokens (B, K, D), type_ids (B, K) int64, mask (B, K) bool, K fixed,
+    and outputs ``FUSION_OUTPUTS``."""
+    max_tokens = max_tokens or module.max_tokens
+    path = Path(path)
+    graph = _FusedAndWeights(module)
+    example = (
+        torch.randn(2, max_tokens, module.embed_dim),
+        torch.zeros(2, max_tokens, dtype=torch.long),
+        torch.ones(2, max_tokens, dtype=torch.bool),
+    )
+    was_training = module.training
+    module.eval()
+    try:
+        with warnings.catch_warnings():
+            # MultiheadAttention's shape assertions trip the tracer's "tensor to Python bool"
+            # warning, and the legacy exporter warns that it is legacy; neither affects the graph
+            # (tests compare onnxruntime with torch at batch sizes other than the example's).
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.onnx.export(
+                graph,
+                example,
+                str(path),
+                input_names=["tokens", "type_ids", "mask"],
+                output_names=list(FUSION_OUTPUTS),
+                dynamic_axes={
+                    name: {0: "batch"} for name in ("tokens", "type_ids", "mask", *FUSION_OUTPUTS)
+                },
+                opset_version=opset,
+                dynamo=False,
+            )
+    finally:
+        module.train(was_training)
+    _restore_unused_inputs(path, max_tokens, module.embed_dim)
+    return path
+
+
+def _restore_unused_inputs(path: Path, max_tokens: int, embed_dim: int) -> None:
+    """The exporter drops inputs a graph never reads (``mean`` ignores type_ids); put them back
+    so every fusion graph has the same three inputs and runtimes can feed any of them alike."""
+    import onnx
+
+    model = onnx.load(str(path))
+    declared = {i.name for i in model.graph.input}
+    specs = {
+        "tokens": (onnx.TensorProto.FLOAT, ["batch", max_tokens, embed_dim]),
+        "type_ids": (onnx.TensorProto.INT64, ["batch", max_tokens]),
+        "mask": (onnx.TensorProto.BOOL, ["batch", max_tokens]),
+    }
+    missing = [name for name in specs if name not in declared]
+    if not missing:
+        return
+    for name in missing:
+        model.graph.input.append(onnx.helper.make_tensor_value_info(name, *specs[name]))
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
 def export_model_onnx(model: OmniBindModel, out_dir: str | Path) -> ExportManifest:
     """Write ``<modality>.onnx`` for every encoder, ``fusion.onnx`` and ``manifest.json``."""
     out = Path(out_dir)
@@ -117,6 +162,7 @@ def export_model_onnx(model: OmniBindModel, out_dir: str | Path) -> ExportManife
         max_tokens=max_tokens,
         opset=OPSET,
         graphs=graphs,
+        layout=LAYOUT,
     )
     (out / MANIFEST).write_text(manifest.to_json())
     return manifest
@@ -133,7 +179,8 @@ def ensure_export(model: OmniBindModel, out_dir: str | Path) -> ExportManifest:
         (out / g.file).is_file() and _sha256(out / g.file) == g.sha256
         for g in manifest.graphs.values()
     )
-    if intact and manifest.fingerprint == model_fingerprint(model):
+    current = manifest.layout == LAYOUT and manifest.fingerprint == model_fingerprint(model)
+    if intact and current:
         return manifest
     return export_model_onnx(model, out)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from omnibind_ros.runtime.onnx_export import FUSION, ExportManifest
+from omnibind_ros.runtime.export_manifest import FUSION, FUSION_OUTPUTS, ExportManifest
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
 CPU_PROVIDER = "CPUExecutionProvider"
@@ -51,6 +51,9 @@ class OnnxRuntimeRunner:
     def encode(self, modality: str, batch: np.ndarray) -> np.ndarray:
         return self._sessions[modality].run(["embedding"], {"input": batch})[0]
 
-    def fuse(self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def fuse(
+        self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         feeds = {"tokens": tokens, "type_ids": type_ids.astype(np.int64), "mask": mask}
-        return self._sessions[FUSION].run(["fused"], feeds)[0]
+        fused, weights = self._sessions[FUSION].run(list(FUSION_OUTPUTS), feeds)
+        return fused, weights

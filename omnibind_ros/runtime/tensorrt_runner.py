@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from omnibind_ros.runtime.engine_cache import EngineKey, engine_path, write_atomically
-from omnibind_ros.runtime.onnx_export import FUSION, ExportManifest
+from omnibind_ros.runtime.export_manifest import FUSION, FUSION_OUTPUTS, ExportManifest
 
 LOG = logging.getLogger(__name__)
 WORKSPACE_BYTES = 1 << 30
@@ -128,7 +128,9 @@ class TensorRTRunner:
             raise RuntimeError(f"TensorRT failed to build an engine from {onnx_path}")
         return bytes(serialized)
 
-    def _run(self, name: str, inputs: dict[str, np.ndarray], output: str) -> np.ndarray:
+    def _run(
+        self, name: str, inputs: dict[str, np.ndarray], outputs: tuple[str, ...]
+    ) -> list[np.ndarray]:
         torch = self._torch
         context = self._contexts[name]
         keep = []  # device buffers must outlive the asynchronous execution
@@ -137,21 +139,26 @@ class TensorRTRunner:
             context.set_input_shape(input_name, tuple(tensor.shape))
             context.set_tensor_address(input_name, tensor.data_ptr())
             keep.append(tensor)
-        out_shape = tuple(context.get_tensor_shape(output))
-        result = torch.empty(out_shape, dtype=torch.float32, device="cuda")
-        context.set_tensor_address(output, result.data_ptr())
+        results = []
+        for output in outputs:
+            shape = tuple(context.get_tensor_shape(output))
+            results.append(torch.empty(shape, dtype=torch.float32, device="cuda"))
+            context.set_tensor_address(output, results[-1].data_ptr())
         with torch.cuda.stream(self._stream):
             if not context.execute_async_v3(self._stream.cuda_stream):
                 raise RuntimeError(f"TensorRT execution of {name} failed")
         self._stream.synchronize()
-        return result.cpu().numpy()
+        return [result.cpu().numpy() for result in results]
 
     def encode(self, modality: str, batch: np.ndarray) -> np.ndarray:
-        return self._run(modality, {"input": batch}, "embedding")
+        return self._run(modality, {"input": batch}, ("embedding",))[0]
 
-    def fuse(self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def fuse(
+        self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         inputs = {"tokens": tokens, "type_ids": type_ids.astype(np.int64), "mask": mask}
-        return self._run(FUSION, inputs, "fused")
+        fused, weights = self._run(FUSION, inputs, FUSION_OUTPUTS)
+        return fused, weights
 
 
 def _progress_monitor(trt, log: Callable[[str], None]):
