@@ -42,7 +42,7 @@ def build_bundle(work_dir: Path) -> Path:
 def graph_latency_ms(model, repeats: int = 30) -> dict[str, dict[str, float]]:
     """Median and p90 ms of each encoder (batch 1, preprocessed input) and of a six-token
     fusion, through ``model.runner``; ``max_abs_diff`` is filled in by the caller."""
-    from omnibind_ros.core.fusion import pack_token_arrays
+    from omnibind_ros.core.fusion_inputs import pack_token_arrays
 
     rng = np.random.default_rng(0)
     rows: dict[str, dict[str, float]] = {}

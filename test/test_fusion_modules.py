@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from fusion_helpers import trained_looking_fusion
 
 from omnibind_ros.core.errors import ConfigError
-from omnibind_ros.core.fusion import FUSION_KINDS, build_fusion, pack_token_arrays, pack_tokens
+from omnibind_ros.core.fusion import FUSION_KINDS, build_fusion, pack_tokens
+from omnibind_ros.core.fusion_inputs import pack_token_arrays
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
 
 D = 64

@@ -38,14 +38,12 @@ summing to 1 over the present tokens of a row):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.fusion_inputs import check_token_count
 from omnibind_ros.core.modalities import SENSOR_MODALITIES, modality_index
 
 NUM_TYPES = len(SENSOR_MODALITIES)
@@ -251,7 +249,7 @@ def pack_tokens(
     embeddings: list[tuple[str, torch.Tensor]], max_tokens: int
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(modality, (D,) embedding) pairs -> padded (1, max_tokens, ...) tokens, type ids, mask."""
-    _check_token_count(len(embeddings), max_tokens)
+    check_token_count(len(embeddings), max_tokens)
     first = embeddings[0][1]
     tokens = torch.zeros(1, max_tokens, first.shape[-1], dtype=first.dtype, device=first.device)
     type_ids = torch.zeros(1, max_tokens, dtype=torch.long, device=first.device)
@@ -261,26 +259,3 @@ def pack_tokens(
         type_ids[0, slot] = modality_index(modality)
         mask[0, slot] = True
     return tokens, type_ids, mask
-
-
-def pack_token_arrays(
-    embeddings: Sequence[tuple[str, np.ndarray]], max_tokens: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``pack_tokens`` for inference runners: numpy in and out (float32, int64, bool), a
-    fraction of the cost of building small tensors."""
-    _check_token_count(len(embeddings), max_tokens)
-    tokens = np.zeros((1, max_tokens, len(embeddings[0][1])), dtype=np.float32)
-    type_ids = np.zeros((1, max_tokens), dtype=np.int64)
-    mask = np.zeros((1, max_tokens), dtype=bool)
-    for slot, (modality, embedding) in enumerate(embeddings):
-        tokens[0, slot] = embedding
-        type_ids[0, slot] = modality_index(modality)
-    mask[0, : len(embeddings)] = True
-    return tokens, type_ids, mask
-
-
-def _check_token_count(count: int, max_tokens: int) -> None:
-    if not count:
-        raise ValueError("fusion needs at least one embedding")
-    if count > max_tokens:
-        raise ValueError(f"fusion takes at most {max_tokens} embeddings, got {count}")

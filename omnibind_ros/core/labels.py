@@ -13,12 +13,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from omnibind_ros.core.errors import ConfigError
-from omnibind_ros.core.text import TextTeacher
+
+if TYPE_CHECKING:
+    from omnibind_ros.core.text import TextTeacher
 
 DEFAULT_TEMPLATE = "a photo of a {}"
 # What each student modality's label prompts say; models saved before these existed use
@@ -68,11 +70,15 @@ class _BankState:
     labels: list[str]
     template: str
     templates: dict[str, str]
-    banks: dict[str, torch.Tensor]  # template -> (C, D)
+    banks: dict[str, np.ndarray]  # template -> (C, D) float32
 
 
 class LabelBank:
-    """Labels + templates -> (C, D) unit text embeddings, replaceable at run time."""
+    """Labels + templates -> (C, D) unit text embeddings, replaceable at run time.
+
+    Numpy throughout, so the lean runtime scores labels without torch; ``teacher`` is any
+    object whose ``encode(prompts)`` returns (N, D) unit rows (a torch or numpy array).
+    """
 
     def __init__(
         self,
@@ -82,7 +88,7 @@ class LabelBank:
         templates: Mapping[str, str] | None = None,
     ) -> None:
         self._teacher = teacher
-        self._prompt_cache: dict[str, torch.Tensor] = {}
+        self._prompt_cache: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # labels may change from another thread (ROS callback)
         # Labels, templates and embeddings replaced as one reference, so a reader never sees
         # labels and embedding rows that disagree.
@@ -110,12 +116,12 @@ class LabelBank:
         return self._state.templates.get(modality, self._state.template)
 
     @property
-    def embeddings(self) -> torch.Tensor:
-        """(C, D) float32 CPU tensor of the main template (image teacher, fused embedding),
+    def embeddings(self) -> np.ndarray:
+        """(C, D) float32 embeddings of the main template (image teacher, fused embedding),
         rows in label order, unit norm. Do not modify in place."""
         return self._state.banks[self._state.template]
 
-    def embeddings_for(self, modality: str | None) -> torch.Tensor:
+    def embeddings_for(self, modality: str | None) -> np.ndarray:
         """(C, D) label embeddings with ``modality``'s template (None: :attr:`embeddings`)."""
         state = self._state
         return state.banks[state.templates.get(modality, state.template)]
@@ -140,7 +146,7 @@ class LabelBank:
         snapshot of the labels serves every row. Numpy: inference builds no tensor per call."""
         state = self._state
         forms = _row_templates(state, modality, len(embeddings))
-        banks = np.stack([state.banks[form].numpy() for form in forms])
+        banks = np.stack([state.banks[form] for form in forms])
         logits = np.einsum("nd,ncd->nc", embeddings, banks) / temperature
         logits = np.exp(logits - logits.max(axis=-1, keepdims=True))
         return state.labels, logits / logits.sum(axis=-1, keepdims=True)
@@ -152,8 +158,9 @@ class LabelBank:
                 prompts = [form.format(label) for label in labels]
                 new = [p for p in dict.fromkeys(prompts) if p not in self._prompt_cache]
                 if new:
-                    self._prompt_cache.update(zip(new, self._teacher.encode(new), strict=True))
-                banks[form] = torch.stack([self._prompt_cache[p] for p in prompts])
+                    vectors = np.asarray(self._teacher.encode(new), dtype=np.float32)
+                    self._prompt_cache.update(zip(new, vectors, strict=True))
+                banks[form] = np.stack([self._prompt_cache[p] for p in prompts])
         return _BankState(labels, template, templates, banks)
 
 

@@ -10,9 +10,7 @@ onnxruntime or TensorRT). Training reaches the modules directly: ``encoders``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -20,41 +18,14 @@ from torch import nn
 
 from omnibind_ros.core.config import EncoderConfig, ModelConfig, TextConfig
 from omnibind_ros.core.encoders import Encoder, build_compact_encoder
-from omnibind_ros.core.errors import ConfigError, InvalidSampleError
-from omnibind_ros.core.fusion import Fusion, build_fusion, pack_token_arrays
+from omnibind_ros.core.errors import ConfigError
+from omnibind_ros.core.fusion import Fusion, build_fusion
+from omnibind_ros.core.inference_model import InferenceModel, InferenceRunner, ModelSpec
 from omnibind_ros.core.labels import LabelBank
-from omnibind_ros.core.modalities import SENSOR_MODALITIES
-from omnibind_ros.core.preprocess import input_shape, preprocess
+from omnibind_ros.core.preprocess import input_shape
 from omnibind_ros.core.preprocess.params import resolve_params
 from omnibind_ros.core.providers.registry import PROVIDERS, ProviderPool
 from omnibind_ros.core.text import TextTeacher, shared_minilm
-
-
-@dataclass
-class Prediction:
-    """What the model makes of one set of samples."""
-
-    top_k: list[tuple[str, float]]  # (label, probability), best first, from the fused embedding
-    per_modality: dict[str, tuple[str, float]]  # modality -> its own top (label, probability)
-    fused: np.ndarray  # (D,) unit vector
-    modalities: list[str]  # the modalities that were used, in SENSOR_MODALITIES order
-    # modality -> its share of the fused embedding (Fusion.token_weights; they sum to 1)
-    weights: dict[str, float]
-
-
-class InferenceRunner(Protocol):
-    """Runs the model's encoders and fusion on preprocessed arrays (numpy in, numpy out)."""
-
-    name: str
-
-    def encode(self, modality: str, batch: np.ndarray) -> np.ndarray:
-        """(B, *input_shape) float32 -> (B, D) unit embeddings."""
-
-    def fuse(
-        self, tokens: np.ndarray, type_ids: np.ndarray, mask: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(B, K, D), (B, K) int64, (B, K) bool -> (B, D) fused unit embeddings and (B, K)
-        token weights (``Fusion.fused_and_weights``)."""
 
 
 class TorchRunner:
@@ -81,7 +52,7 @@ class TorchRunner:
             return fused.cpu().numpy(), weights.cpu().numpy()
 
 
-class OmniBindModel:
+class OmniBindModel(InferenceModel):
     """Built from a ModelConfig with random encoder/fusion weights (training starts here);
     ``core.bundle.load_bundle`` builds one and loads trained weights into it.
 
@@ -120,15 +91,18 @@ class OmniBindModel:
         self.runner: InferenceRunner = TorchRunner(self)
         self.eval()
 
-    # -- properties of the contract ------------------------------------------------------------
-
     @property
-    def labels(self) -> list[str]:
-        return self.label_bank.labels
-
-    def set_labels(self, labels: Sequence[str]) -> None:
-        """Replace the label vocabulary; new prompts are embedded once."""
-        self.label_bank.set_labels(labels)
+    def spec(self) -> ModelSpec:
+        """Read from the config on each use: training replaces parts of it (the fusion)."""
+        config = self.config
+        return ModelSpec(
+            modalities=config.modalities,
+            embed_dim=config.embed_dim,
+            temperature=config.temperature,
+            max_tokens=config.fusion.max_tokens,
+            preprocess={m: config.encoders[m].preprocess for m in config.modalities},
+            input_shapes=self._input_shapes,
+        )
 
     def reembed_labels(self) -> None:
         """Embed the labels afresh, dropping cached prompts: needed after the text teacher's
@@ -136,23 +110,10 @@ class OmniBindModel:
         bank = self.label_bank
         self.label_bank = LabelBank(self.text_encoder, self.labels, bank.template, bank.templates)
 
-    @property
-    def modalities(self) -> tuple[str, ...]:
-        """Sensor modalities this model has encoders for."""
-        return self.config.modalities
-
-    @property
-    def embed_dim(self) -> int:
-        return self.config.embed_dim
-
-    @property
-    def temperature(self) -> float:
-        return self.config.temperature
-
-    def input_shape(self, modality: str) -> tuple[int, ...]:
-        """Shape of one preprocessed sample of ``modality`` (no batch axis)."""
-        self._require(modality)
-        return self._input_shapes[modality]
+    def label_embeddings(self, modality: str | None = None) -> torch.Tensor:
+        """(C, D) label prompt embeddings (``modality``'s template; None: the main one) as a
+        tensor, for training objectives."""
+        return torch.from_numpy(self.label_bank.embeddings_for(modality))
 
     # -- device and mode -------------------------------------------------------------------------
 
@@ -167,103 +128,6 @@ class OmniBindModel:
         self.encoders.eval()
         self.fusion.eval()
         return self
-
-    # -- inference -------------------------------------------------------------------------------
-
-    def preprocess(self, modality: str, raw: Any) -> np.ndarray:
-        self._require(modality)
-        return preprocess(modality, raw, self.config.encoders[modality].preprocess)
-
-    def encode(self, modality: str, raw: Any) -> np.ndarray:
-        """One raw sample -> (D,) unit embedding."""
-        return self.encode_batch(modality, self.preprocess(modality, raw)[None])[0]
-
-    def encode_batch(self, modality: str, batch: np.ndarray) -> np.ndarray:
-        """(B, *input_shape) preprocessed inputs -> (B, D) unit embeddings."""
-        expected = self.input_shape(modality)
-        if batch.ndim != len(expected) + 1 or tuple(batch.shape[1:]) != expected:
-            raise InvalidSampleError(
-                modality,
-                f"expected a preprocessed batch of shape (B, {expected}), got {batch.shape}",
-            )
-        return self.runner.encode(modality, np.ascontiguousarray(batch, dtype=np.float32))
-
-    def classify(
-        self, embedding: np.ndarray, top_k: int = 5, modality: str | None = None
-    ) -> list[tuple[str, float]]:
-        """Labels ranked by softmax over labels of cos / τ, best first; against ``modality``'s
-        label prompts for one sensor's own embedding (None: a fused or image embedding)."""
-        labels, probabilities = self._probabilities(
-            np.asarray(embedding, np.float32)[None], modality
-        )
-        return _ranked(labels, probabilities[0], top_k)
-
-    def rank(
-        self,
-        embeddings: np.ndarray,
-        top_k: int = 5,
-        modalities: Sequence[str | None] | None = None,
-    ) -> list[list[tuple[str, float]]]:
-        """``classify`` for each row of (N, D) embeddings (row i against ``modalities[i]``'s
-        prompts), in one pass over one label snapshot."""
-        labels, probabilities = self._probabilities(np.asarray(embeddings, np.float32), modalities)
-        return [_ranked(labels, row, top_k) for row in probabilities]
-
-    def fuse(self, embeddings: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
-        """(modality, (D,) embedding) pairs -> (D,) fused unit embedding; a modality may repeat."""
-        return self.fuse_with_weights(embeddings)[0]
-
-    def fuse_with_weights(
-        self, embeddings: Sequence[tuple[str, np.ndarray]]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`fuse` and the (n,) share of the fused embedding each of the n inputs supplies
-        (non-negative, summing to 1; ``core.fusion`` defines it per fusion kind), from one run
-        of the fusion graph."""
-        packed = pack_token_arrays(embeddings, self.config.fusion.max_tokens)
-        fused, weights = self.runner.fuse(*packed)
-        return fused[0], weights[0, : len(embeddings)]
-
-    def predict(self, samples: Mapping[str, Any], top_k: int = 5) -> Prediction:
-        """Encode every sample, fuse them, and rank labels for the fused and each single one."""
-        if not samples:
-            raise ValueError("predict needs at least one sample")
-        for modality in samples:
-            self._require(modality)
-        used = [m for m in SENSOR_MODALITIES if m in samples]
-        embeddings = [self.encode(m, samples[m]) for m in used]
-        pairs = list(zip(used, embeddings, strict=True))
-        fused, weights = self.fuse_with_weights(pairs)
-        # One pass over one label snapshot, so every score refers to the same vocabulary; each
-        # sensor's own embedding against its modality's prompts.
-        labels, probabilities = self._probabilities(np.stack([*embeddings, fused]), [*used, None])
-        per_modality = {m: _ranked(labels, probabilities[i], 1)[0] for i, m in enumerate(used)}
-        return Prediction(
-            top_k=_ranked(labels, probabilities[-1], top_k),
-            per_modality=per_modality,
-            fused=fused,
-            modalities=used,
-            weights={m: float(w) for m, w in zip(used, weights, strict=True)},
-        )
-
-    def _probabilities(
-        self, embeddings: np.ndarray, modality: str | Sequence[str | None] | None = None
-    ) -> tuple[list[str], np.ndarray]:
-        if embeddings.ndim != 2 or embeddings.shape[1] != self.embed_dim:
-            raise ValueError(
-                f"expected {self.embed_dim}-d embeddings, got shape {embeddings.shape}"
-            )
-        return self.label_bank.probabilities(embeddings, self.temperature, modality)
-
-    def _require(self, modality: str) -> None:
-        if modality not in self.config.encoders:
-            raise InvalidSampleError(
-                modality, f"this model has no encoder for it; it has {', '.join(self.modalities)}"
-            )
-
-
-def _ranked(labels: list[str], probabilities: np.ndarray, top_k: int) -> list[tuple[str, float]]:
-    order = np.argsort(-probabilities, kind="stable")[: max(1, top_k)]
-    return [(labels[i], float(probabilities[i])) for i in order]
 
 
 def _build_text_teacher(text: TextConfig, pool: ProviderPool) -> TextTeacher:

@@ -88,8 +88,8 @@ class PerceptionPipeline:
         self.scene_rate = RateEstimator()
         self._hotplug = HotplugTracker()
         self._max_encode_hz = dict(max_encode_hz)
-        audio = model.config.encoders.get("audio")
-        self._audio_clip_seconds = audio_clip_seconds(audio.preprocess if audio else None)
+        audio = model.preprocess_params("audio") if "audio" in model.modalities else None
+        self._audio_clip_seconds = audio_clip_seconds(audio)
         self._fuse_seconds: deque[float] = deque(maxlen=200)
         self._stats_lock = threading.Lock()
 

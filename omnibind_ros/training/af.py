@@ -228,7 +228,7 @@ def run_af(
     result = train_fusion(
         model.fusion,
         dataset,
-        model.label_bank.embeddings,
+        model.label_embeddings(),
         model.modalities,
         af,
         config.out_path / "af",

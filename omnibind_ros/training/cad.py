@@ -129,7 +129,7 @@ def run_cad(
         result = distill(
             model.encoders[student],
             dataset,
-            model.label_bank.embeddings_for(student),  # the student's own label prompts
+            model.label_embeddings(student),  # the student's own label prompts
             cad.losses,
             cad.loop,
             config.out_path / "cad" / student,
@@ -147,7 +147,7 @@ def run_cad(
         test_accuracy[student] = accuracy(
             embed_array(model.encoders[student], test.inputs[student], device),
             torch.as_tensor(test.labels),
-            model.label_bank.embeddings_for(student),
+            model.label_embeddings(student),
         )
         log.info("cad: %s held-out accuracy %.3f", student, test_accuracy[student])
     model.encoders.cpu()

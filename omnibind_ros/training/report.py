@@ -98,7 +98,7 @@ def _baseline_fusions(
         torch.manual_seed(config.seed)
         fusion = build()
         train_fusion(
-            fusion, dataset, model.label_bank.embeddings, model.modalities, af,
+            fusion, dataset, model.label_embeddings(), model.modalities, af,
             config.out_path / "report" / name.split(" (")[0].replace(" ", "_").replace("/", ""),
             stuck_bank=stuck_bank, desc=name,
         )  # fmt: skip
@@ -140,7 +140,7 @@ def _cad_ablation(
                     f"-seed{seed}"
                 )
                 augment_as = student if student in config.cad.augment else None
-                distill(encoder, dataset, model.label_bank.embeddings_for(student), losses,
+                distill(encoder, dataset, model.label_embeddings(student), losses,
                         replace(loop, seed=seed), out_dir, augment_as=augment_as,
                         audio_ops=config.cad.audio_augment,
                         desc=f"{student}:{name}:seed{seed}")  # fmt: skip
@@ -148,7 +148,7 @@ def _cad_ablation(
                     accuracy(
                         embed_array(encoder, test.inputs[student], device),
                         labels,
-                        model.label_bank.embeddings_for(student),
+                        model.label_embeddings(student),
                     )
                 )
     model.encoders.cpu()
@@ -166,7 +166,7 @@ def _robustness(
     that contain it; the same combinations' clean accuracy for reference; and AF's accuracy
     on each of those combinations with the noise."""
     type_ids = type_ids_for(model.modalities)
-    text_bank = model.label_bank.embeddings
+    text_bank = model.label_embeddings()
     subsets = [s for s in all_subsets(len(model.modalities)) if len(s) >= 2]
     table: dict[str, dict[str, float]] = {}
     clean: dict[str, float] = {}
@@ -207,8 +207,8 @@ def build_report(config: TrainConfig, bundle: Path, device: torch.device) -> Rep
             embeddings,
             type_ids,
             labels,
-            model.label_bank.embeddings,
-            single_banks=[model.label_bank.embeddings_for(m) for m in modalities],
+            model.label_embeddings(),
+            single_banks=[model.label_embeddings(m) for m in modalities],
         )
         for name, fusion in fusions.items()
     }

@@ -59,7 +59,7 @@ def run_teacher(
     seed_everything(config.seed)  # the fresh model's random init is part of the run
     model = initial_model(config, "teacher", config.teacher.init, scenes.classes)
     objective = AlignmentObjective(
-        model.encoders["image"], model.label_bank.embeddings, config.teacher.tau
+        model.encoders["image"], model.label_embeddings(), config.teacher.tau
     )
     dataset = ArrayDataset(scenes.inputs["image"], scenes.labels)
     started = time.monotonic()
@@ -81,7 +81,7 @@ def run_teacher(
     test_acc = accuracy(
         embed_array(model.encoders["image"].to(device), test.inputs["image"], device),
         torch.as_tensor(test.labels),
-        model.label_bank.embeddings,
+        model.label_embeddings(),
     )
     log.info("teacher: held-out image accuracy %.3f", test_acc)
     model.encoders.cpu()
