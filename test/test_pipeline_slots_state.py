@@ -32,15 +32,17 @@ def test_encoder_gets_only_the_newest_sample_and_overwritten_ones_are_counted() 
     assert (view.received, view.superseded) == (5, 4)
 
 
-def test_encode_rate_limit_defers_but_keeps_the_newest_sample() -> None:
+def test_encode_rate_limit_lets_one_early_sample_through_then_defers_keeping_the_newest() -> None:
     slot = make_slot(max_encode_hz=10.0)
     slot.offer("a", 1, now=0.0)
     assert slot.take_job(now=0.0).sample == "a"
-    slot.offer("b", 2, now=0.01)
-    assert slot.take_job(now=0.05) is None  # 50 ms < 100 ms gap
-    assert slot.next_job_due(now=0.05) == pytest.approx(0.05)
-    slot.offer("c", 3, now=0.08)
-    assert slot.take_job(now=0.1).sample == "c"
+    slot.offer("b", 2, now=0.05)
+    assert slot.take_job(now=0.05).sample == "b"  # half a period early: not held back
+    slot.offer("c", 3, now=0.06)
+    slot.offer("d", 4, now=0.07)
+    assert slot.take_job(now=0.07) is None  # two in 70 ms: the budget is spent
+    assert slot.next_job_due(now=0.07) == pytest.approx(0.03)
+    assert slot.take_job(now=0.1).sample == "d"
     assert slot.next_job_due(now=0.1) is None
 
 
@@ -145,12 +147,15 @@ def test_last_sample_is_the_newest_message_as_converted() -> None:
 
 def test_changing_the_encode_rate_applies_to_the_next_job() -> None:
     slot = make_slot(max_encode_hz=1.0)
-    slot.offer("a", 1, now=0.0)
-    slot.take_job(0.0)
-    slot.offer("b", 2, now=0.1)
+    for sample, stamp in (("a", 1), ("b", 2)):
+        slot.offer(sample, stamp, now=0.0)
+        slot.take_job(0.0)
+    slot.offer("c", 3, now=0.1)
     assert slot.take_job(0.2) is None
-    slot.set_max_encode_hz(5.0)
-    assert slot.take_job(0.2).sample == "b"
+    assert slot.next_job_due(0.2) == pytest.approx(0.8)
+    slot.set_max_encode_hz(5.0, now=0.2)
+    assert slot.next_job_due(0.2) == pytest.approx(0.16)
+    assert slot.take_job(0.36).sample == "c"
 
 
 def test_rate_estimate_survives_ticks_and_reads_from_two_threads_at_once() -> None:

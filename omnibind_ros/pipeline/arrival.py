@@ -1,9 +1,10 @@
 """Fusion on arrival: a scene is fused and handed on as soon as a new embedding lands.
 
 Latency then is convert + preprocess + encode + fuse + transport, instead of that plus half a
-timer period. A maximum scene rate caps the work when many sensors encode at once; an
-embedding that lands inside the cap's gap is not dropped: the scene is fused when the gap ends
-(trailing edge), so every encoded sample still reaches a label.
+timer period. A maximum scene rate caps the work when many sensors encode at once (a
+``RateBudget``: on average, so two embeddings landing close together are not held apart); an
+embedding that lands when the budget is spent is not dropped: the scene is fused as soon as
+the budget allows (trailing edge), so every encoded sample still reaches a label.
 
 Called from the encoder threads (``poll``); one scene is fused and published at a time, in
 order. The cap runs on its own clock (wall monotonic by default): it bounds CPU use, which is
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from omnibind_ros.pipeline.inference import SceneResult
+from omnibind_ros.pipeline.rate_budget import RateBudget
 
 Clock = Callable[[], float]
 
@@ -38,15 +40,14 @@ class ArrivalFusion:
         self._report_error = report_error
         self._clock = clock
         self._lock = threading.Lock()
-        self._min_gap = 1.0 / max_rate_hz
-        self._last = float("-inf")
+        self._budget = RateBudget(max_rate_hz)
         self._pending = False  # an embedding landed that no published scene includes yet
         self._busy = False  # a thread is fusing/publishing now
         self.enabled = True
 
     def set_max_rate_hz(self, max_rate_hz: float) -> None:
         with self._lock:
-            self._min_gap = 1.0 / max_rate_hz
+            self._budget.set_rate(max_rate_hz, self._clock())
 
     def embedding_landed(self) -> float | None:
         """Mark new data and fuse if the cap allows; the worker's ``on_embedding`` hook."""
@@ -62,10 +63,9 @@ class ArrivalFusion:
                 if not self._pending or self._busy:
                     return None
                 now = self._clock()
-                wait = self._last + self._min_gap - now
-                if wait > 0:
-                    return wait
-                self._pending, self._busy, self._last = False, True, now
+                if not self._budget.take(now):
+                    return self._budget.wait(now)
+                self._pending, self._busy = False, True
             try:
                 result = self._fuse()
                 if result is not None:

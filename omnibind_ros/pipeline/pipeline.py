@@ -111,7 +111,7 @@ class PerceptionPipeline:
     def set_max_encode_hz(self, max_encode_hz: Mapping[str, float]) -> None:
         self._max_encode_hz = dict(max_encode_hz)
         for slot in self.registry.all():
-            slot.set_max_encode_hz(self._max_encode_hz[slot.config.modality])
+            slot.set_max_encode_hz(self._max_encode_hz[slot.config.modality], self.clock())
 
     def set_fusion_mode(self, mode: str) -> None:
         if mode not in FUSION_MODES:

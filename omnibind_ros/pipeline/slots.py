@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from omnibind_ros.pipeline.params import SensorConfig
+from omnibind_ros.pipeline.rate_budget import RateBudget
 from omnibind_ros.pipeline.streams import SampleStream
 
 
@@ -82,7 +83,7 @@ class SensorSlot:
     def __init__(self, config: SensorConfig, stream: SampleStream, max_encode_hz: float) -> None:
         self.config = config
         self._stream = stream
-        self._min_encode_gap = 1.0 / max_encode_hz
+        self._encode_budget = RateBudget(max_encode_hz)
         self._lock = threading.Lock()
         self._rate = RateEstimator()
         self._publishers = 0
@@ -91,7 +92,6 @@ class SensorSlot:
         self._pending_frame_id = ""
         self._pending_since = 0.0  # when the oldest data not yet taken arrived
         self._seq = self._stored_seq = 0
-        self._last_job_at = float("-inf")
         self._embedding: np.ndarray | None = None
         self._embedding_stamp_ns = 0
         self._embedding_frame_id = ""
@@ -126,9 +126,9 @@ class SensorSlot:
             self._last_error = problem
             self._rate.tick(now)
 
-    def set_max_encode_hz(self, max_encode_hz: float) -> None:
+    def set_max_encode_hz(self, max_encode_hz: float, now: float) -> None:
         with self._lock:
-            self._min_encode_gap = 1.0 / max_encode_hz
+            self._encode_budget.set_rate(max_encode_hz, now)
 
     def set_publishers(self, count: int) -> None:
         with self._lock:
@@ -137,15 +137,16 @@ class SensorSlot:
     # -- encoder side -----------------------------------------------------------------------
 
     def take_job(self, now: float) -> EncodeJob | None:
-        """The next sample to encode, if there is new data and the rate limit allows it."""
+        """The next sample to encode, if there is new data and the encode budget allows it
+        (``max_encode_hz`` on average, a sample early by up to a period let through)."""
         with self._lock:
-            if self._pending_stamp_ns is None or now - self._last_job_at < self._min_encode_gap:
+            if self._pending_stamp_ns is None or self._encode_budget.wait(now) > 0:
                 return None
             sample = self._stream.assemble()
             if sample is None:
                 return None  # not enough data yet (e.g. audio clip still filling)
             self._seq += 1
-            self._last_job_at = now
+            self._encode_budget.take(now)
             stamp_ns, self._pending_stamp_ns = self._pending_stamp_ns, None
             return EncodeJob(
                 self.name, self.config.modality, sample, stamp_ns, self._seq, self._pending_frame_id
@@ -156,7 +157,7 @@ class SensorSlot:
         with self._lock:
             if self._pending_stamp_ns is None:
                 return None
-            return max(0.0, self._last_job_at + self._min_encode_gap - now)
+            return self._encode_budget.wait(now)
 
     def pending_since(self) -> float | None:
         """When the oldest data waiting to be encoded arrived (None: nothing waits)."""
