@@ -217,7 +217,7 @@ def test_optional_overrides_apply_only_when_given() -> None:
 
 
 def test_backend_and_device_choices_are_what_the_runtime_accepts() -> None:
-    from omnibind_ros.runtime.backends import BACKENDS
+    from omnibind_ros.runtime.backend_choice import BACKENDS
 
     assert set(launch_support.BACKENDS) == {"", *BACKENDS}
     assert {"cpu", "cuda", "cuda:0"} <= set(launch_support.DEVICES)

@@ -15,7 +15,8 @@ from fixtures_model import untrained_model
 from omnibind_ros.core.bundle import save_bundle
 from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.model import OmniBindModel, TorchRunner
-from omnibind_ros.runtime.backends import attach_backend, resolve_backend
+from omnibind_ros.runtime.backend_choice import resolve_backend
+from omnibind_ros.runtime.backends import attach_backend
 from omnibind_ros.runtime.engine_cache import EngineKey, engine_path
 from omnibind_ros.runtime.export_manifest import ExportManifest
 from omnibind_ros.runtime.onnx_export import ensure_export, export_model_onnx

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from omnibind_ros.paths import default_cache_dir
+
 MAX_STORED_BATCH = 256
 
 
@@ -67,3 +69,9 @@ class PromptCache:
             vectors=np.stack(list(vectors.values())),
         )
         os.replace(tmp, self._path)
+
+
+def minilm_prompt_cache(weights_sha256: str) -> PromptCache:
+    """The prompt cache of MiniLM with these weights: the torch teacher (core/text.py) and
+    the ONNX one (lean/text.py) share it, so prompts embedded by either serve both."""
+    return PromptCache(default_cache_dir() / "text" / f"minilm-{weights_sha256[:16]}.npz")

@@ -21,9 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from omnibind_ros.core.errors import ConfigError
-from omnibind_ros.core.prompt_cache import PromptCache
+from omnibind_ros.core.prompt_cache import PromptCache, minilm_prompt_cache
 from omnibind_ros.core.providers.torchvision_compat import ensure_torchvision_importable
-from omnibind_ros.paths import default_cache_dir
 
 
 class TextTeacher(ABC):
@@ -143,6 +142,5 @@ def shared_minilm() -> MiniLMTextTeacher:
     """One frozen MiniLM per process: it never trains, so every model can share it (~90 MB
     of weights, loaded on the first prompt the on-disk prompt cache lacks)."""
     model_dir = minilm_model_dir()
-    key = _file_sha256(model_dir / MINILM_WEIGHTS_FILE)[:16]
-    cache = PromptCache(default_cache_dir() / "text" / f"minilm-{key}.npz")
-    return MiniLMTextTeacher(model_dir, cache)
+    weights_sha256 = _file_sha256(model_dir / MINILM_WEIGHTS_FILE)
+    return MiniLMTextTeacher(model_dir, minilm_prompt_cache(weights_sha256))

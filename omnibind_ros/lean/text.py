@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 
 from omnibind_ros.core.errors import BundleError
-from omnibind_ros.core.prompt_cache import PromptCache
-from omnibind_ros.paths import default_cache_dir
+from omnibind_ros.core.prompt_cache import PromptCache, minilm_prompt_cache
 
 TEXT_GRAPH = "text.onnx"
 TOKENIZER = "tokenizer.json"
@@ -129,9 +128,7 @@ class OnnxTextTeacher:
 def lean_text_teacher(directory: Path, threads: int = 1) -> OnnxTextTeacher:
     """An OnnxTextTeacher on the prompt cache ``shared_minilm()`` uses for the same weights."""
     identity = _read_meta(Path(directory))["identity"]
-    # The file name shared_minilm() gives it (core/text.py), so both teachers share prompts.
-    key = str(identity["weights_sha256"])[:16]
-    cache = PromptCache(default_cache_dir() / "text" / f"minilm-{key}.npz")
+    cache = minilm_prompt_cache(str(identity["weights_sha256"]))
     return OnnxTextTeacher(Path(directory), threads=threads, prompt_cache=cache)
 
 

@@ -33,7 +33,7 @@ from std_msgs.msg import String
 
 from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.modalities import SENSOR_MODALITIES
-from omnibind_ros.core.model import OmniBindModel
+from omnibind_ros.core.inference_model import InferenceModel
 from omnibind_ros.paths import default_bundle_path
 from omnibind_ros.pipeline.gc_pauses import GcPauseMonitor, freeze_start_up_objects
 from omnibind_ros.pipeline.hotplug import discover
@@ -74,7 +74,7 @@ class PerceptionNode(Node):
     """``model`` may be given ready to run (its backend attached by the caller); otherwise
     ``model.bundle`` is loaded with the configured backend and device."""
 
-    def __init__(self, *, model: OmniBindModel | None = None, **node_kwargs: Any) -> None:
+    def __init__(self, *, model: InferenceModel | None = None, **node_kwargs: Any) -> None:
         super().__init__(NODE_NAME, **node_kwargs)
         self._pipeline: PerceptionPipeline | None = None
         self._sensors: SensorManager | None = None
@@ -85,7 +85,7 @@ class PerceptionNode(Node):
             self.destroy_node()  # a node that cannot start leaves nothing behind
             raise
 
-    def _set_up(self, model: OmniBindModel | None) -> None:
+    def _set_up(self, model: InferenceModel | None) -> None:
         declare_all(self, NODE_PARAMETERS, read_only=READ_ONLY)
         self._config = parse_node_config(self._node_value, default_bundle_path())
         if model is None:
@@ -163,7 +163,7 @@ class PerceptionNode(Node):
         return self._config.executor
 
     @property
-    def model(self) -> OmniBindModel:
+    def model(self) -> InferenceModel:
         return self._model
 
     def sensor_names(self) -> tuple[str, ...]:

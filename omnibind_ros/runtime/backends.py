@@ -1,4 +1,4 @@
-"""Choose an inference backend for a loaded model and install it as ``model.runner``."""
+"""Install an inference backend as a loaded torch model's ``model.runner``."""
 
 from __future__ import annotations
 
@@ -7,37 +7,14 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.model import OmniBindModel, TorchRunner
 from omnibind_ros.paths import default_cache_dir
+from omnibind_ros.runtime.backend_choice import resolve_backend
 from omnibind_ros.runtime.onnx_export import ensure_export, model_fingerprint
-from omnibind_ros.runtime.onnxruntime_runner import (
-    CUDA_PROVIDER,
-    OnnxRuntimeRunner,
-    available_providers,
-)
-from omnibind_ros.runtime.tensorrt_runner import TensorRTRunner, tensorrt_unavailable_reason
+from omnibind_ros.runtime.onnxruntime_runner import OnnxRuntimeRunner
+from omnibind_ros.runtime.tensorrt_runner import TensorRTRunner
 
 LOG = logging.getLogger(__name__)
-BACKENDS = ("auto", "torch", "onnxruntime", "tensorrt")
-# On CPU, onnxruntime runs the compact encoders faster than torch eager
-# (benchmarks/bench_backends.py); on GPU TensorRT beats both.
-CPU_PREFERENCE = "onnxruntime"
-
-
-def resolve_backend(backend: str, device: str) -> str:
-    """The concrete backend ``backend`` means on ``device`` ("auto": the fastest available)."""
-    if backend not in BACKENDS:
-        raise ConfigError(f"backend {backend!r} is unknown; use one of {', '.join(BACKENDS)}")
-    if not (device == "cpu" or device.startswith("cuda")):
-        raise ConfigError(f"device {device!r} is unknown; use 'cpu', 'cuda' or 'cuda:N'")
-    if backend != "auto":
-        return backend
-    if device.startswith("cuda"):
-        if tensorrt_unavailable_reason() is None:
-            return "tensorrt"
-        return "onnxruntime" if CUDA_PROVIDER in available_providers() else "torch"
-    return CPU_PREFERENCE
 
 
 def export_dir_for(model: OmniBindModel, cache_dir: Path) -> Path:
