@@ -39,4 +39,7 @@ if ! grep -q 'omnibind_ros: AMENT_PREFIX_PATH' "$VENV/bin/activate"; then
 case ":\${AMENT_PREFIX_PATH:-}:" in *":$VENV_ABS:"*) ;; *) export AMENT_PREFIX_PATH="$VENV_ABS\${AMENT_PREFIX_PATH:+:\$AMENT_PREFIX_PATH}" ;; esac
 ACT
 fi
+# The CPU node runs the default bundle's lean export (no torch in its process); made here
+# once, so the first start of a node does not spend ten seconds making it.
+"$VENV/bin/omnibind" export --lean
 echo "bootstrap: $VENV ready"
