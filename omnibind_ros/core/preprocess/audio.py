@@ -7,7 +7,6 @@ from math import ceil
 from typing import Any
 
 import numpy as np
-import torch
 
 from omnibind_ros.core.errors import InvalidSampleError
 from omnibind_ros.core.limits import MAX_SAMPLE_RATE
@@ -50,10 +49,9 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
         raise InvalidSampleError(
             modality, f"{len(waveform)} samples at {target} Hz is shorter than one window ({win})"
         )
-    newest = torch.from_numpy(np.array(waveform[-needed:], dtype=np.float32))
-    spectrogram = log_mel(newest, target, win, hop, params["n_mels"]).T
-    spectrogram = torch.nn.functional.pad(spectrogram, (0, frames - spectrogram.shape[1]))
-    return ((spectrogram - params["mean"]) / params["std"]).unsqueeze(0).numpy()
+    spectrogram = log_mel(waveform[-needed:], target, win, hop, params["n_mels"]).T
+    spectrogram = np.pad(spectrogram, ((0, 0), (0, frames - spectrogram.shape[1])))
+    return ((spectrogram - params["mean"]) / params["std"])[None]
 
 
 def check(modality: str, raw: Any) -> None:

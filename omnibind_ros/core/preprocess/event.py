@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
 from omnibind_ros.core.errors import InvalidSampleError
 from omnibind_ros.core.limits import MAX_EVENT_HISTOGRAM_CELLS, MAX_EVENT_SENSOR_SIDE
@@ -57,14 +56,17 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
         )
     time_bin = ((window_ns - age[recent]) * (time_bins / window_ns)).astype(np.int64)
     channel = 2 * np.minimum(time_bin, time_bins - 1) + (events["p"][recent] > 0)
-    flat = (channel * height + y[recent]) * width + x[recent]
-    # float32 at once and log1p in place: 12 bytes per cell at the peak, not 20.
+    # Channels last, the layout fit_square resizes fastest.
+    flat = (y[recent] * width + x[recent]) * (2 * time_bins) + channel
+    # float32 at once and log(1 + n) in place: 12 bytes per cell at the peak, not 20. Not
+    # log1p: counts are whole, so 1 + n is exact, and numpy vectorises log, not log1p (3x).
     counts = np.bincount(flat, minlength=cells).astype(np.float32)
-    planes = torch.from_numpy(counts.reshape(2 * time_bins, height, width)).log1p_()
+    counts += 1.0
+    planes = np.log(counts, out=counts).reshape(height, width, 2 * time_bins)
     resized = fit_square(planes, params["size"], params["fit"])
     busiest = resized.max()
     # Every recent event may lie outside the centre crop: nothing moves in view, all zeros.
-    return (resized / busiest if busiest > 0 else resized).numpy()
+    return resized / busiest if busiest > 0 else resized
 
 
 def check(modality: str, raw: Any) -> tuple[np.ndarray, int, int]:

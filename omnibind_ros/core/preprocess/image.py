@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
 from omnibind_ros.core.errors import InvalidSampleError
 from omnibind_ros.core.preprocess.checks import array_sample
 from omnibind_ros.core.preprocess.params import require
-from omnibind_ros.core.preprocess.resize import check_fit, fit_square, float_tensor
+from omnibind_ros.core.preprocess.resize import check_fit, fit_square
 
 LAYOUT = "HxWx3 uint8 RGB"
 
@@ -34,9 +33,8 @@ def check(modality: str, raw: Any) -> np.ndarray:
 def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     """Centre-crop or stretch, resize, scale to [0, 1], normalise by the channel mean/std."""
     rgb = check(modality, raw)
-    planes = float_tensor(rgb).permute(2, 0, 1)
-    resized = fit_square(planes, params["size"], params["fit"])
+    resized = fit_square(rgb, params["size"], params["fit"])
     # Resizing is linear, so normalising the small result equals normalising the frame.
-    mean = torch.tensor(params["mean"]).view(3, 1, 1)
-    std = torch.tensor(params["std"]).view(3, 1, 1)
-    return ((resized / 255.0 - mean) / std).numpy()
+    mean = np.array(params["mean"], dtype=np.float32).reshape(3, 1, 1)
+    std = np.array(params["std"], dtype=np.float32).reshape(3, 1, 1)
+    return (resized / 255.0 - mean) / std

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
 from omnibind_ros.core.errors import InvalidSampleError
 from omnibind_ros.core.preprocess.checks import array_sample, require_float
 from omnibind_ros.core.preprocess.params import require
-from omnibind_ros.core.preprocess.resize import check_fit, fit_square, float_tensor
+from omnibind_ros.core.preprocess.resize import check_fit, fit_square
 
 LAYOUT = "HxW float degrees-Celsius"
 MAX_ABS_CELSIUS = 1e6  # far beyond any sensor; keeps the range's width finite in float32
@@ -53,12 +52,11 @@ def preprocess(modality: str, raw: Any, params: dict) -> np.ndarray:
     t_min, t_max = params["t_min_c"], params["t_max_c"]
     # Clipped in the input's precision first: float64 extremes (1e300) would turn into Inf
     # as float32. Clipping before the saturation below changes nothing else.
-    planes = float_tensor(np.clip(celsius, t_min, t_max)).unsqueeze(0)
+    planes = np.clip(celsius, t_min, t_max).astype(np.float32, copy=False)
     if nan.any():
         with np.errstate(over="ignore"):  # the mean of two float64 extremes saturates below
-            fill = np.clip(np.median(celsius[~nan]), t_min, t_max)
-        planes[0][torch.from_numpy(nan)] = float(fill)
+            planes[nan] = np.clip(np.median(celsius[~nan]), t_min, t_max)
     # Saturate before resizing, as the sensor would: a spot beyond the range stays at the edge.
-    unit = ((planes - t_min) / (t_max - t_min)).clamp_(0.0, 1.0)
-    resized = fit_square(unit, params["size"], params["fit"])
-    return (resized * 2.0 - 1.0).numpy()
+    unit = np.clip((planes - t_min) / (t_max - t_min), 0.0, 1.0)
+    resized = fit_square(unit[:, :, None], params["size"], params["fit"])
+    return resized * 2.0 - 1.0
