@@ -10,8 +10,9 @@ still allows at most ``burst + rate_hz * T`` events, so the cap bounds the work 
 from __future__ import annotations
 
 BURST = 2.0  # one sample early by up to a period passes; sustained overload still waits
-# Float slack: waiting exactly the time wait() gave may refill to 0.9999999 of a token.
-EPSILON = 1e-9
+# Slack for clocks in whole nanoseconds and float sums: a sample exactly one period after the
+# last must pass, though the refill may come to 0.9999998 of a token.
+EPSILON = 1e-6
 
 
 class RateBudget:
