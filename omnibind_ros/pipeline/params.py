@@ -128,7 +128,18 @@ NODE_PARAMETERS: tuple[ParamSpec, ...] = (
         "threads.onnxruntime", "int", 1, "onnxruntime intra-op threads per encoder", limits=THREADS
     ),
     ParamSpec(
-        "threads.torch", "int", 1, "torch intra-op threads (torch backend, log-mel)", limits=THREADS
+        "threads.torch",
+        "int",
+        1,
+        "torch intra-op threads (torch and TensorRT backends)",
+        limits=THREADS,
+    ),
+    ParamSpec(
+        "threads.blas",
+        "int",
+        1,
+        "numpy BLAS threads (the resize and log-mel matmuls of preprocessing)",
+        limits=THREADS,
     ),
     ParamSpec("executor", "string", "events", f"rclpy executor: {', '.join(EXECUTORS)}"),
     ParamSpec("sensors.names", "string_array", [], "sensor slots; each has sensors.<name>.*"),
@@ -304,6 +315,7 @@ class NodeConfig:
     encoder_threads: int
     onnxruntime_threads: int
     torch_threads: int
+    blas_threads: int
     executor: str
     sensor_names: tuple[str, ...]
     poll_period: float
@@ -376,6 +388,7 @@ def parse_node_config(get: Getter, default_bundle: Path) -> NodeConfig:
         encoder_threads=_thread_count(get, "threads.encoders"),
         onnxruntime_threads=_thread_count(get, "threads.onnxruntime"),
         torch_threads=_thread_count(get, "threads.torch"),
+        blas_threads=_thread_count(get, "threads.blas"),
         executor=_choice(get, "executor", EXECUTORS),
         sensor_names=validate_sensor_names(get("sensors.names")),
         poll_period=_positive(get, "hotplug.poll_period"),

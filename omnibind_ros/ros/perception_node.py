@@ -32,8 +32,8 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
 from omnibind_ros.core.errors import ConfigError
-from omnibind_ros.core.modalities import SENSOR_MODALITIES
 from omnibind_ros.core.inference_model import InferenceModel
+from omnibind_ros.core.modalities import SENSOR_MODALITIES
 from omnibind_ros.paths import default_bundle_path
 from omnibind_ros.pipeline.gc_pauses import GcPauseMonitor, freeze_start_up_objects
 from omnibind_ros.pipeline.hotplug import discover
@@ -63,7 +63,7 @@ NODE_NAME = "omnibind"
 # Changing these means loading another model: restart the node instead.
 READ_ONLY = (
     "model.bundle", "model.fp16", "model.cache_dir", "backend", "device",
-    "threads.encoders", "threads.onnxruntime", "threads.torch", "executor",
+    "threads.encoders", "threads.onnxruntime", "threads.torch", "threads.blas", "executor",
 )  # fmt: skip
 _SPECS = {spec.name: spec for spec in NODE_PARAMETERS}
 _SENSOR_SPECS = {spec.name: spec for spec in SENSOR_PARAMETERS}
@@ -94,6 +94,7 @@ class PerceptionNode(Node):
                 config.bundle, config.backend, config.device, cache_dir=config.cache_dir,
                 fp16=config.fp16, log=self._log_info,
                 onnxruntime_threads=config.onnxruntime_threads, torch_threads=config.torch_threads,
+                blas_threads=config.blas_threads,
             )  # fmt: skip
         self._model = model
         if self._config.labels:

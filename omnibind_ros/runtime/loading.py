@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from omnibind_ros.core.errors import BundleError, ConfigError
 from omnibind_ros.core.inference_model import InferenceModel
 from omnibind_ros.paths import default_cache_dir
@@ -23,6 +25,7 @@ def load_model(
     background: bool = True,
     onnxruntime_threads: int = 1,
     torch_threads: int | None = None,
+    blas_threads: int | None = None,
 ) -> InferenceModel:
     """The bundle with its inference backend attached; ConfigError/BundleError say what to fix.
 
@@ -31,9 +34,12 @@ def load_model(
     (then torch loads it, as for the torch and TensorRT backends). With ``background``, a
     TensorRT engine is built in a thread (minutes on a Jetson) while torch answers, so a node
     is never deaf; ``log`` reports the progress. ``onnxruntime_threads`` is each session's
-    intra-op thread count; ``torch_threads``, when given, sets torch's (process-wide).
-    Left to themselves both take every core, and threads of several encoders then fight.
+    intra-op thread count; ``torch_threads`` and ``blas_threads``, when given, set torch's
+    and numpy's BLAS (preprocessing's matmuls) thread counts, process-wide. Left to
+    themselves each takes every core, and threads of several encoders then fight.
     """
+    if blas_threads is not None:
+        threadpool_limits(blas_threads, user_api="blas")
     resolved = resolve_backend(backend, device)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     if resolved == "onnxruntime":
