@@ -3,7 +3,7 @@
 All six simulated sensors at natural rates are replayed into the node under test (e2e_replay.py);
 the node under test alternates between the product (perception_node with the shipped config)
 and the naive reference (naive_node.py: latest message per topic, 10 Hz timer, every sensor
-re-encoded through OmniBindModel.predict(), one thread each for torch and onnxruntime), in
+re-encoded through predict() on the lean runtime, one thread for onnxruntime and BLAS), in
 A/B, B/A order over the rounds, one at a time. For each: label rate; the latency from every
 published sample to the first label that includes it, and the share of samples never labelled
 (p50/p90/p99 over all samples and per sensor); CPU cores used and CPU per label; peak RSS;

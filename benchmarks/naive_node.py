@@ -1,10 +1,11 @@
 """The reference of the end-to-end benchmark: the node a user would write in an afternoon.
 
 Keep each topic's latest message; on a 10 Hz timer, convert, preprocess and encode every sensor
-again and fuse, all through the public ``OmniBindModel.predict()``; publish the labels with the
-stamp of each sensor's message. Same bundle, converters and onnxruntime backend as the product,
-threads tuned for fairness (torch and onnxruntime at one thread, OMP_NUM_THREADS=1), spun by
-``rclpy.spin`` (the single-threaded executor).
+again and fuse, all through the public ``predict()`` of the model ``load_model`` gives; publish
+the labels with the stamp of each sensor's message. Same bundle, converters and onnxruntime
+backend (the lean runtime: no torch in the process) as the product, threads tuned for fairness
+(onnxruntime and BLAS at one thread, OMP_NUM_THREADS=1), spun by ``rclpy.spin`` (the
+single-threaded executor).
 
     OMP_NUM_THREADS=1 python naive_node.py --params config/perception.yaml ... --bundle FILE
 """
@@ -18,7 +19,6 @@ import time
 from pathlib import Path
 
 import rclpy
-import torch
 import yaml
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
@@ -89,7 +89,6 @@ def main() -> int:
     parser.add_argument("--bundle", type=Path, required=True)
     parser.add_argument("--params", type=Path, nargs="+", required=True)
     args = parser.parse_args()
-    torch.set_num_threads(1)
     use_large_message_profile()
     rclpy.init()
     node = NaiveNode(args.bundle, args.params)
