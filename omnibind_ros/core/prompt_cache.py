@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,3 +76,18 @@ def minilm_prompt_cache(weights_sha256: str) -> PromptCache:
     """The prompt cache of MiniLM with these weights: the torch teacher (core/text.py) and
     the ONNX one (lean/text.py) share it, so prompts embedded by either serve both."""
     return PromptCache(default_cache_dir() / "text" / f"minilm-{weights_sha256[:16]}.npz")
+
+
+def encode_through(
+    cache: PromptCache | None, texts: list[str], encode: Callable[[list[str]], Any]
+) -> dict[str, np.ndarray]:
+    """Every one of ``texts``' vectors: from ``cache`` where it has them, the others by one
+    ``encode`` call (each distinct prompt once), stored in the cache for next time."""
+    known = cache.lookup(texts) if cache is not None else {}
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        fresh = np.asarray(encode(missing), dtype=np.float32)
+        if cache is not None:
+            cache.store(missing, fresh)
+        known.update(zip(missing, fresh, strict=True))
+    return known

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from omnibind_ros.core.errors import ConfigError
-from omnibind_ros.core.prompt_cache import PromptCache, minilm_prompt_cache
+from omnibind_ros.core.prompt_cache import PromptCache, encode_through, minilm_prompt_cache
 from omnibind_ros.core.providers.torchvision_compat import ensure_torchvision_importable
 
 
@@ -100,14 +100,8 @@ class MiniLMTextTeacher(TextTeacher):
     @torch.no_grad()  # not inference_mode: training uses label embeddings inside autograd
     def encode(self, texts: Sequence[str]) -> torch.Tensor:
         texts = list(texts)
-        cached = self._prompt_cache.lookup(texts) if self._prompt_cache else {}
-        missing = [t for t in dict.fromkeys(texts) if t not in cached]
-        if missing:
-            fresh = self._encode_with_bert(missing)
-            if self._prompt_cache is not None:
-                self._prompt_cache.store(missing, fresh.numpy())
-            cached.update(zip(missing, fresh, strict=True))
-        return torch.stack([torch.as_tensor(cached[t]) for t in texts]).float()
+        vectors = encode_through(self._prompt_cache, texts, self._encode_with_bert)
+        return torch.stack([torch.from_numpy(vectors[t]) for t in texts]).float()
 
     def _encode_with_bert(self, texts: list[str]) -> torch.Tensor:
         bert = self._load()

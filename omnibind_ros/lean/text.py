@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from omnibind_ros.core.errors import BundleError
-from omnibind_ros.core.prompt_cache import PromptCache, minilm_prompt_cache
+from omnibind_ros.core.prompt_cache import PromptCache, encode_through, minilm_prompt_cache
 
 TEXT_GRAPH = "text.onnx"
 TOKENIZER = "tokenizer.json"
@@ -64,13 +64,7 @@ class OnnxTextTeacher:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        cached = self._prompt_cache.lookup(texts) if self._prompt_cache else {}
-        missing = [t for t in dict.fromkeys(texts) if t not in cached]
-        if missing:
-            fresh = self._encode_with_onnx(missing)
-            if self._prompt_cache is not None:
-                self._prompt_cache.store(missing, fresh)
-            cached.update(zip(missing, fresh, strict=True))
+        cached = encode_through(self._prompt_cache, texts, self._encode_with_onnx)
         if not texts:
             return np.empty((0, self.embed_dim), np.float32)
         return np.stack([cached[t] for t in texts]).astype(np.float32, copy=False)
