@@ -94,9 +94,9 @@ MODALITY_SPECS: dict[str, ModalitySpec] = {
             Role.STUDENT,
             "Nx3 or Nx4 float32 ndarray (x, y, z[, intensity]), NaN rows allowed",
             # voxel_size is in unit-sphere units (the cloud is normalised first); 0 turns the
-            # voxel grid off. "random" is the default: with the voxel grid it takes ~1.5 ms
-            # on 10k points and ~25 ms on 100k, farthest-point ~16 ms and ~30 ms (~30 ms and
-            # ~150-300 ms without the grid), one CPU core (benchmarks/bench_preprocess.py).
+            # voxel grid off. "random" is the default: with the voxel grid (numpy) it takes
+            # ~1.1 ms on 20k points and ~9 ms on 100k on one CPU core; farthest-point sampling
+            # runs in open3d and costs tens of ms more (benchmarks/bench_preprocess.py).
             {"num_points": 1024, "voxel_size": 0.05, "sampling": "random", "seed": 0},
         ),
     )
