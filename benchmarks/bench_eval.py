@@ -66,7 +66,11 @@ def main() -> None:
             report["record"] = {"bag_s": args.seconds, "wall_s": wall, "cpu_s": cpu}
         inputs = open_inputs(bag, CONFIGS)
         bag_s = inputs.bag.summary.duration_s
-        model = load_model(inputs.settings.node.bundle, args.backend, "cpu", background=False)
+        node = inputs.settings.node
+        model = load_model(
+            node.bundle, args.backend, "cpu", background=False,
+            onnxruntime_threads=node.onnxruntime_threads, blas_threads=node.blas_threads,
+        )  # fmt: skip
         replay = Replay(inputs.bag, inputs.settings, inputs.plan, [("default", model)])
         result, wall, cpu = timed(replay.run)
         messages, read_wall, read_cpu = timed(lambda: read_only(inputs))

@@ -134,16 +134,18 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _load_models(inputs, args: argparse.Namespace, bundles: list[Path | None]) -> list:
-    import torch
-
     from omnibind_ros.runtime.loading import load_model
 
-    torch.set_num_threads(1)  # one sample at a time: more threads only contend
     node = inputs.settings.node
     paths = [b or node.bundle for b in bundles]
     stems = [p.name for p in paths]
     names = [p.name if stems.count(p.name) == 1 else str(p) for p in paths]
-    options = {"cache_dir": node.cache_dir, "fp16": node.fp16, "background": False}
+    # The node's thread settings: one sample at a time, so more threads only contend.
+    options = {
+        "cache_dir": node.cache_dir, "fp16": node.fp16, "background": False,
+        "onnxruntime_threads": node.onnxruntime_threads, "torch_threads": node.torch_threads,
+        "blas_threads": node.blas_threads,
+    }  # fmt: skip
     backend, device = args.backend or node.backend, args.device or node.device
     return [
         (name, load_model(path, backend, device, **options))
