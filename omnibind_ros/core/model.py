@@ -77,9 +77,18 @@ class OmniBindModel(InferenceModel):
                 for m in config.modalities
             }
         )
-        self._input_shapes = {
-            m: input_shape(m, config.encoders[m].preprocess) for m in config.modalities
-        }
+        # Built once: it is read on every encode, and training swaps only the fusion's kind and
+        # parameters, never the token count, the preprocessing or the temperature.
+        self.spec = ModelSpec(
+            modalities=config.modalities,
+            embed_dim=config.embed_dim,
+            temperature=config.temperature,
+            max_tokens=config.fusion.max_tokens,
+            preprocess={m: config.encoders[m].preprocess for m in config.modalities},
+            input_shapes={
+                m: input_shape(m, config.encoders[m].preprocess) for m in config.modalities
+            },
+        )
         self.fusion: Fusion = build_fusion(
             config.fusion.kind, config.embed_dim, config.fusion.max_tokens, config.fusion.params
         )
@@ -90,19 +99,6 @@ class OmniBindModel(InferenceModel):
         # What runs encoders and fusion at inference; runtime/ swaps in onnxruntime or TensorRT.
         self.runner: InferenceRunner = TorchRunner(self)
         self.eval()
-
-    @property
-    def spec(self) -> ModelSpec:
-        """Read from the config on each use: training replaces parts of it (the fusion)."""
-        config = self.config
-        return ModelSpec(
-            modalities=config.modalities,
-            embed_dim=config.embed_dim,
-            temperature=config.temperature,
-            max_tokens=config.fusion.max_tokens,
-            preprocess={m: config.encoders[m].preprocess for m in config.modalities},
-            input_shapes=self._input_shapes,
-        )
 
     def reembed_labels(self) -> None:
         """Embed the labels afresh, dropping cached prompts: needed after the text teacher's
