@@ -28,6 +28,15 @@ class LeanUnsupportedError(BundleError):
     the caller loads it with torch instead."""
 
 
+def require_bundle_file(bundle: Path) -> None:
+    """The one error for a bundle path that is not a file, whichever runtime loads it."""
+    if not Path(bundle).is_file():
+        raise BundleError(
+            f"model bundle {bundle} not found: set model.bundle to a .omnibind file "
+            "(train one with `omnibind train`)"
+        )
+
+
 def bundle_sha256(bundle: Path) -> str:
     with Path(bundle).open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -62,11 +71,7 @@ def ensure_lean_export(
 ) -> Path:
     """The finished lean export of ``bundle``, made first when the cache has none."""
     bundle = Path(bundle)
-    if not bundle.is_file():
-        raise BundleError(
-            f"model bundle {bundle} not found: set model.bundle to a .omnibind file "
-            "(train one with `omnibind train`)"
-        )
+    require_bundle_file(bundle)
     out = lean_export_dir(bundle, cache_dir)
     if read_lean_file(out) is not None:
         return out

@@ -22,7 +22,6 @@ class LeanModel(InferenceModel):
         if description is None:
             raise BundleError(f"{directory} is not a finished lean export: delete it to redo it")
         self.directory = Path(directory)
-        self.bundle = Path(description["bundle"])
         self.spec = ModelSpec.from_dict(description["spec"])
         try:
             self.runner = OnnxRuntimeRunner(directory, device=device, threads=threads)

@@ -25,11 +25,11 @@ from omnibind_ros.lean.export_cache import (
     LEAN_LAYOUT,
     UNSUPPORTED_EXIT,
     LeanUnsupportedError,
-    bundle_sha256,
     read_lean_file,
     text_export_name,
 )
 from omnibind_ros.lean.text import TEXT_META
+from omnibind_ros.runtime.atomic_dir import replace_dir
 from omnibind_ros.runtime.onnx_export import export_model_onnx
 from omnibind_ros.runtime.text_export import export_text_onnx
 
@@ -55,7 +55,6 @@ def write_lean_export(bundle: Path, out_dir: Path) -> Path:
         description = {
             "layout": LEAN_LAYOUT,
             "bundle": str(bundle.resolve()),
-            "bundle_sha256": bundle_sha256(bundle),
             "spec": model.spec.to_dict(),
             "text_export": text_dir.name,
             "labels": bank.labels,
@@ -63,15 +62,12 @@ def write_lean_export(bundle: Path, out_dir: Path) -> Path:
             "templates": bank.templates,
         }
         (staging / LEAN_FILE).write_text(json.dumps(description, indent=2, sort_keys=True))
-        if read_lean_file(out_dir) is not None:  # another process finished it meanwhile
-            shutil.rmtree(staging)
-            return out_dir
-        if out_dir.exists():  # an unfinished or earlier-layout export: replaced whole
-            shutil.rmtree(out_dir)
-        staging.rename(out_dir)
-    except BaseException:
+        # Another process may have finished it meanwhile: that one stays. An unfinished or
+        # earlier-layout export is replaced whole.
+        if read_lean_file(out_dir) is None:
+            replace_dir(staging, out_dir)
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out_dir
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from omnibind_ros.core.errors import BundleError, ConfigError
+from omnibind_ros.core.errors import ConfigError
 from omnibind_ros.core.inference_model import InferenceModel
+from omnibind_ros.lean.export_cache import LeanUnsupportedError, require_bundle_file
 from omnibind_ros.paths import default_cache_dir
 from omnibind_ros.runtime.backend_choice import resolve_backend
 from omnibind_ros.runtime.tensorrt_runner import tensorrt_unavailable_reason
@@ -43,7 +44,6 @@ def load_model(
     resolved = resolve_backend(backend, device)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     if resolved == "onnxruntime":
-        from omnibind_ros.lean.export_cache import LeanUnsupportedError
         from omnibind_ros.lean.model import load_lean_model
 
         try:
@@ -82,11 +82,7 @@ def _load_torch_model(
         raise ConfigError(f"device {device!r} asked for, but torch sees no CUDA GPU: use cpu")
     if backend == "tensorrt" and (reason := tensorrt_unavailable_reason()):
         raise ConfigError(f"backend tensorrt: {reason}; use backend auto or onnxruntime")
-    if not bundle.is_file():
-        raise BundleError(
-            f"model bundle {bundle} not found: set model.bundle to a .omnibind file "
-            "(train one with `omnibind train`)"
-        )
+    require_bundle_file(bundle)
     model = load_bundle(bundle)
     attach_backend(
         model, backend, device, cache_dir=cache, fp16=fp16, threads=onnxruntime_threads,
