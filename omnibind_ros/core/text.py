@@ -110,10 +110,7 @@ class MiniLMTextTeacher(TextTeacher):
                 texts, padding=True, truncation=True, max_length=self._max_length,
                 return_tensors="pt",
             )  # fmt: skip
-        hidden = bert(**tokens).last_hidden_state
-        present = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * present).sum(dim=1) / present.sum(dim=1).clamp(min=1e-9)
-        return F.normalize(pooled, dim=-1).float()
+        return pooled_unit_embedding(bert(**tokens).last_hidden_state, tokens["attention_mask"])
 
     def identity(self) -> dict:
         return {
@@ -123,6 +120,14 @@ class MiniLMTextTeacher(TextTeacher):
             "embed_dim": self.embed_dim,
             "weights_sha256": _file_sha256(self._model_dir / MINILM_WEIGHTS_FILE),
         }
+
+
+def pooled_unit_embedding(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """sentence-transformers' pooling of BERT's (B, T, D) output: the mean over the tokens the
+    mask keeps, L2-normalised, float32 (the ONNX text export traces this same function)."""
+    present = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * present).sum(dim=1) / present.sum(dim=1).clamp(min=1e-9)
+    return F.normalize(pooled, dim=-1).float()
 
 
 @functools.cache

@@ -18,6 +18,7 @@ import numpy as np
 
 from omnibind_ros.core.errors import BundleError
 from omnibind_ros.core.prompt_cache import PromptCache, encode_through, minilm_prompt_cache
+from omnibind_ros.runtime.onnxruntime_runner import session_options
 
 TEXT_GRAPH = "text.onnx"
 TOKENIZER = "tokenizer.json"
@@ -109,9 +110,7 @@ class OnnxTextTeacher:
     def _load_session(self) -> Any:
         import onnxruntime as ort
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        options.inter_op_num_threads = 1
+        options = session_options(self._threads)
         path = self._directory / TEXT_GRAPH
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from omnibind_ros.runtime.export_manifest import FUSION, FUSION_OUTPUTS, ExportManifest
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
 CPU_PROVIDER = "CPUExecutionProvider"
@@ -16,6 +20,17 @@ def available_providers() -> list[str]:
     import onnxruntime
 
     return list(onnxruntime.get_available_providers())
+
+
+def session_options(threads: int) -> onnxruntime.SessionOptions:
+    """Options of every session the node runs: it runs encoders beside DDS and other sensors'
+    work, so a small, fixed thread count keeps latency steady instead of oversubscribing."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return options
 
 
 class OnnxRuntimeRunner:
@@ -36,11 +51,7 @@ class OnnxRuntimeRunner:
                     "install onnxruntime-gpu or use device 'cpu'"
                 )
             providers.insert(0, CUDA_PROVIDER)
-        options = onnxruntime.SessionOptions()
-        # The node runs encoders beside DDS and other sensors' work: a small, fixed thread
-        # count keeps latency steady instead of oversubscribing the cores.
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+        options = session_options(threads)
         self._sessions = {
             name: onnxruntime.InferenceSession(
                 str(export_dir / graph.file), options, providers=providers

@@ -8,22 +8,19 @@ runs it with onnxruntime and the Rust tokenizer.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import warnings
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from omnibind_ros.core.text import MiniLMTextTeacher
+from omnibind_ros.core.text import MiniLMTextTeacher, pooled_unit_embedding
+from omnibind_ros.lean.text import TEXT_GRAPH, TEXT_META, TOKENIZER
+from omnibind_ros.runtime.atomic_dir import replace_dir
 
 OPSET = 17
-TEXT_GRAPH = "text.onnx"
-TOKENIZER = "tokenizer.json"
-TEXT_META = "text.json"
 
 
 class _PooledBert(nn.Module):
@@ -37,9 +34,7 @@ class _PooledBert(nn.Module):
         hidden = self.bert(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
         ).last_hidden_state
-        present = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * present).sum(dim=1) / present.sum(dim=1).clamp(min=1e-9)
-        return F.normalize(pooled, dim=-1)
+        return pooled_unit_embedding(hidden, attention_mask)
 
 
 def export_text_onnx(teacher: MiniLMTextTeacher, out_dir: Path) -> Path:
@@ -62,7 +57,7 @@ def export_text_onnx(teacher: MiniLMTextTeacher, out_dir: Path) -> Path:
             "pad_token": tokenizer.pad_token,
         }
         (staging / TEXT_META).write_text(json.dumps(meta, indent=2) + "\n")
-        _replace_dir(staging, out_dir)
+        replace_dir(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir
@@ -96,20 +91,3 @@ def _export_graph(bert: nn.Module, path: Path) -> None:
             opset_version=OPSET,
             dynamo=False,
         )
-
-
-def _replace_dir(staging: Path, out_dir: Path) -> None:
-    """Move ``staging`` to ``out_dir``, replacing an older export there."""
-    old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
-        os.replace(out_dir, old / out_dir.name)
-    try:
-        os.replace(staging, out_dir)
-    except OSError:
-        # Another process finished the same export first: its files are as good as ours.
-        if not out_dir.is_dir():
-            raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
