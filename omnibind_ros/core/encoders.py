@@ -66,6 +66,41 @@ class PointNetBackbone(nn.Module):
         return self.point_mlp(points).amax(dim=1)
 
 
+class SpectrogramTDNN(nn.Module):
+    """A time-delay network over a (1, bands, frames) spectrogram: the bands are channels, 1-D
+    convolutions (kernel 5, then 3 with growing dilation) run along time, then the mean and
+    the maximum over time. Unlike a 2-D conv it keeps where a sound sits in frequency.
+
+    ``band_mean``: first remove each band's mean over the clip (cepstral mean normalisation).
+    A speaker's voice, a microphone's colouring and the gain add a constant per band in log
+    units, so they vanish, and a student trained on a few voices holds up on the next; but a
+    steady sound (a fan's hum) is all band mean, so leave it off for stationary sources.
+    """
+
+    def __init__(self, bands: int, widths: Sequence[int], band_mean: bool) -> None:
+        super().__init__()
+        self.band_mean = band_mean
+        layers: list[nn.Module] = []
+        channels = bands
+        for index, width in enumerate(widths):
+            kernel, dilation = (5, 1) if index == 0 else (3, index + 1)
+            layers += [
+                nn.Conv1d(channels, width, kernel, padding=dilation * (kernel // 2),
+                          dilation=dilation, bias=False),
+                nn.BatchNorm1d(width),
+                nn.ReLU(inplace=True),
+            ]  # fmt: skip
+            channels = width
+        self.frames = nn.Sequential(*layers)
+
+    def forward(self, spectrogram: torch.Tensor) -> torch.Tensor:  # (B, 1, bands, frames)
+        bands = spectrogram[:, 0]
+        if self.band_mean:
+            bands = bands - bands.mean(dim=-1, keepdim=True)
+        features = self.frames(bands)
+        return torch.cat([features.mean(dim=-1), features.amax(dim=-1)], dim=1)
+
+
 def _widths(arch: dict) -> list[int]:
     widths = arch.get("widths")
     if (
@@ -99,18 +134,35 @@ def _build_pointnet(arch: dict, input_shape: tuple[int, ...], embed_dim: int) ->
     return Encoder(backbone, nn.Linear(widths[-1], embed_dim), embed_dim)
 
 
+def _build_tdnn(arch: dict, input_shape: tuple[int, ...], embed_dim: int) -> Encoder:
+    if len(input_shape) != 3 or input_shape[0] != 1:
+        raise ConfigError(
+            f"tdnn encoder needs (1, bands, frames) spectrograms, preprocessing gives {input_shape}"
+        )
+    band_mean = arch.get("band_mean", False)
+    if not isinstance(band_mean, bool):
+        raise ConfigError(f"tdnn encoder: 'band_mean' must be true or false, got {band_mean!r}")
+    widths = _widths(arch)
+    backbone = SpectrogramTDNN(input_shape[1], widths, band_mean)
+    return Encoder(backbone, nn.Linear(2 * widths[-1], embed_dim), embed_dim)
+
+
 COMPACT_ARCHITECTURES: dict[str, Callable[[dict, tuple[int, ...], int], Encoder]] = {
     "conv": _build_conv,
     "pointnet": _build_pointnet,
+    "tdnn": _build_tdnn,
 }
 
-# Shipped default per sensor modality: ~0.1-0.2 M parameters each.
+# Shipped default per sensor modality: ~0.1-0.3 M parameters each. Audio is a TDNN with band
+# means removed: on spoken digits from a speaker never heard in training it scored 75-81 %
+# where the 2-D conv scored 34-38 % (and a logistic regression 60 %), and on the simulated
+# world 66-68 % for both.
 DEFAULT_ARCHITECTURES: dict[str, dict] = {
     "image": {"kind": "conv", "widths": [16, 32, 64, 128]},
     "thermal": {"kind": "conv", "widths": [16, 32, 64, 128]},
     "event": {"kind": "conv", "widths": [16, 32, 64, 128]},
     "tactile": {"kind": "conv", "widths": [16, 32, 64, 128]},
-    "audio": {"kind": "conv", "widths": [16, 32, 64, 128]},
+    "audio": {"kind": "tdnn", "widths": [128, 128, 128], "band_mean": True},
     "lidar": {"kind": "pointnet", "widths": [32, 64, 128]},
 }
 
