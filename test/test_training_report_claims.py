@@ -48,6 +48,7 @@ def _results(seeds: int):
         fusion_scores=fusions,
         cad_ablation={"audio": {v: per_seed for v in variants}},
         cad_full_accuracy={"audio": 0.6},
+        student_reference={"audio": 0.7},
         robustness={m: {n: 0.8 for n in fusions} for m in ("image", "audio")},
         clean={n: 0.93 for n in fusions},
         timings={"all": 10.0},
@@ -78,5 +79,7 @@ def test_a_dataset_report_describes_that_data_and_shows_the_worst_cases(tmp_path
     assert "1 of 1 short; worst image+audio: -2.00 points" in text
     # image noised: AF 55 against the clean audio alone (AF over audio) 60: 5 points below.
     assert "1 of 2 below; worst image noised in image+audio: -5.00 points" in text
+    # The student (60) below its logistic-regression reference (70) is named.
+    assert "(1 of 1 below; audio 60.00 vs 70.00)" in text
     assert text.count("not enough seeds") == 3
     assert "omnibind train all --config mine.yaml" in text

@@ -39,6 +39,7 @@ from omnibind_ros.training.report_markdown import render_markdown
 from omnibind_ros.training.runner import seed_everything
 from omnibind_ros.training.stage_data import held_out_scenes, student_scenes
 from omnibind_ros.training.stage_io import TIMINGS_NAME
+from omnibind_ros.training.supervised_reference import logistic_reference_accuracy
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class ReportResults:
     fusion_scores: dict[str, SubsetScores]  # fusion variant -> per-combination accuracy
     cad_ablation: dict[str, dict[str, list[float]]]  # student -> variant -> accuracy per seed
     cad_full_accuracy: dict[str, float]  # student -> accuracy of the bundle's own student
+    # student -> a logistic regression's accuracy on the same preprocessed input
+    student_reference: dict[str, float]
     robustness: dict[str, dict[str, float]]  # noised modality -> variant -> accuracy
     clean: dict[str, float]  # variant -> accuracy on the same combinations without noise
     timings: dict[str, float]
@@ -214,6 +217,10 @@ def build_report(config: TrainConfig, bundle: Path, device: torch.device) -> Rep
     }
     full = {s: scores[AF].single[modalities.index(s)] for s in config.cad.students}
     ablation = _cad_ablation(config, model, test, device)
+    reference = {
+        s: logistic_reference_accuracy(student_scenes(config, s), test, s)
+        for s in config.cad.students
+    }
     robustness, clean, noised_subsets = _robustness(config, model, fusions, embeddings, labels)
     timings_path = config.out_path / TIMINGS_NAME
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
@@ -224,6 +231,7 @@ def build_report(config: TrainConfig, bundle: Path, device: torch.device) -> Rep
         fusion_scores=scores,
         cad_ablation=ablation,
         cad_full_accuracy=full,
+        student_reference=reference,
         robustness=robustness,
         clean=clean,
         timings=timings,
