@@ -14,7 +14,10 @@ time from start to the first label. Also measured: the in-process floor of the p
         [--bundle PATH] [--output PATH]
 
 Variants: ``product``, ``naive``, or ``product:NAME=VALUE,...`` with node parameters (e.g.
-``product:executor=multi_threaded``), for comparing settings in one run.
+``product:executor=multi_threaded``), for comparing settings in one run; ``receive`` and
+``receive:executor=events`` take the topics in and do nothing else (naive_node.py
+--receive-only), the CPU floor of any node at this load. ``cpu_floor`` in the JSON puts that
+beside the model work of labelling every sample (the in-process floor at the sensors' rates).
 """
 
 from __future__ import annotations
@@ -202,10 +205,33 @@ def main() -> int:
             "p50_ratio": _ratio(product["p50_ms"], naive["p50_ms"]),
             "label_rate_ratio": _ratio(product["label_rate_hz"], naive["label_rate_hz"]),
         }
-    print(json.dumps({k: report[k] for k in ("headline", "floor", "dds_ping_one_way")}, indent=1))
+    if floor is not None and rounds.get("product"):
+        report["cpu_floor"] = cpu_floor(floor, rounds["product"][0], args.seconds, heads)
+    print(json.dumps({k: report.get(k) for k in ("headline", "floor", "cpu_floor")}, indent=1))
     print_table(heads)
     save_results(args.output, report)
     return 0
+
+
+def cpu_floor(floor: dict, product: Measured, seconds: float, heads: dict) -> dict:
+    """CPU cores two floors take at this load: the model work of labelling every sample (the
+    in-process convert + preprocess + encode of each published sample, and one fusion per label
+    at the product's label rate), and what a node pays to take the topics in at all (the
+    ``receive`` variants, when run)."""
+    by_sensor = product.summary["by_sensor"]
+    encode_ms_per_s = sum(
+        by_sensor[name]["published"] / seconds
+        * (times["convert_ms"] + times["preprocess_encode_ms"])
+        for name, times in floor["by_sensor"].items()
+        if name in by_sensor
+    )  # fmt: skip
+    fuse_ms_per_s = product.summary["label_rate_hz"] * floor["fuse_and_rank_all_six_ms"]
+    receive = {n: h["cpu_cores"] for n, h in heads.items() if n.startswith("receive")}
+    return {
+        "model_work_cores": round((encode_ms_per_s + fuse_ms_per_s) / 1e3, 3),
+        "of_which_fusion_cores": round(fuse_ms_per_s / 1e3, 3),
+        "receive_only_cores": receive,
+    }
 
 
 def machine() -> dict:

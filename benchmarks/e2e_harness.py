@@ -79,7 +79,8 @@ def stop_process(process: subprocess.Popen, timeout: float = 30.0) -> None:
 
 @dataclass
 class Variant:
-    """A node under test: ``product`` (perception_node with ``params``) or ``naive``."""
+    """A node under test: ``product`` (perception_node with ``params``), ``naive`` or
+    ``receive`` (naive_node.py, with ``params`` its options)."""
 
     name: str
     kind: str
@@ -88,13 +89,16 @@ class Variant:
 
     @property
     def scene_topic(self) -> str:
-        return "/omnibind/scene" if self.kind == "product" else "/naive/scene"
+        return {"product": "/omnibind/scene", "naive": "/naive/scene"}.get(
+            self.kind, "/receive_only/scene"
+        )
 
     def command(self, bundle: Path) -> list[str]:
-        if self.kind == "naive":
+        if self.kind in ("naive", "receive"):
             files = [str(p) for p in CONFIGS]
+            extra = ["--receive-only"] if self.kind == "receive" else []
             return [sys.executable, str(BENCH / "naive_node.py"), "--bundle", str(bundle),
-                    "--params", *files]  # fmt: skip
+                    "--params", *files, *extra, *self.params]  # fmt: skip
         files = [arg for path in CONFIGS for arg in ("--params-file", str(path))]
         params = [arg for p in (f"model.bundle:={bundle}", *self.params) for arg in ("-p", p)]
         return [sys.executable, "-m", "omnibind_ros.ros.perception_node", "--ros-args",
@@ -102,12 +106,18 @@ class Variant:
 
 
 def parse_variant(text: str) -> Variant:
-    """'naive', 'product' or 'product:executor=multi_threaded,threads.encoders=1'."""
+    """'naive', 'product', 'product:executor=multi_threaded,threads.encoders=1' (node
+    parameters), or 'receive' / 'receive:executor=events' (naive_node.py --receive-only and its
+    options: the CPU of taking the topics in at all)."""
     kind, _, settings = text.partition(":")
-    if kind not in ("product", "naive"):
-        raise SystemExit(f"variant {text!r}: must start with product or naive")
-    params = tuple(s.replace("=", ":=", 1) for s in settings.split(",") if s)
-    env = {"OMP_NUM_THREADS": "1"} if kind == "naive" else {}
+    if kind not in ("product", "naive", "receive"):
+        raise SystemExit(f"variant {text!r}: must start with product, naive or receive")
+    pairs = [s.partition("=") for s in settings.split(",") if s]
+    if kind == "product":
+        params = tuple(f"{key}:={value}" for key, _, value in pairs)
+    else:  # naive_node.py's command-line options
+        params = tuple(arg for key, _, value in pairs for arg in (f"--{key}", value))
+    env = {} if kind == "product" else {"OMP_NUM_THREADS": "1"}
     return Variant(text, kind, params, env)
 
 
@@ -287,7 +297,7 @@ def sensor_topics() -> dict[str, str]:
 def coverage_for(variant: Variant, bundle: Path, names: list[str]) -> dict[str, int]:
     """How far back each sensor's encoded input reaches (see the module docstring): the
     shipped event window (perception.yaml) and the bundle's audio clip."""
-    if variant.kind == "naive":
+    if variant.kind != "product":
         return {}
     from omnibind_ros.core.bundle import read_bundle
     from omnibind_ros.pipeline.streams import audio_clip_seconds
