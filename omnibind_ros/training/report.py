@@ -37,6 +37,7 @@ from omnibind_ros.training.preflight import dataset_lines
 from omnibind_ros.training.reference_fusion import ConcatMLPFusion
 from omnibind_ros.training.report_markdown import render_markdown
 from omnibind_ros.training.runner import seed_everything
+from omnibind_ros.training.scenes import SceneSet
 from omnibind_ros.training.stage_data import held_out_scenes, student_scenes
 from omnibind_ros.training.stage_io import TIMINGS_NAME
 from omnibind_ros.training.supervised_reference import logistic_reference_accuracy
@@ -110,10 +111,14 @@ def _baseline_fusions(
 
 
 def _cad_ablation(
-    config: TrainConfig, model: OmniBindModel, test, device: torch.device
+    config: TrainConfig,
+    model: OmniBindModel,
+    train_sets: dict[str, SceneSet],
+    test: SceneSet,
+    device: torch.device,
 ) -> dict[str, dict[str, list[float]]]:
-    """Per student, the held-out accuracy of each loss variant, once per ablation seed; every
-    variant of one seed starts from the same weights."""
+    """Per student, the held-out accuracy of each loss variant trained on its ``train_sets``
+    entry, once per ablation seed; every variant of one seed starts from the same weights."""
     loop = replace(
         config.cad.loop,
         steps=config.report.cad_ablation_steps,
@@ -124,7 +129,7 @@ def _cad_ablation(
     table: dict[str, dict[str, list[float]]] = {}
     for student in config.cad.students:
         dataset = distillation_dataset(
-            model.encoders["image"], student_scenes(config, student), student, device
+            model.encoders["image"], train_sets[student], student, device
         )
         table[student] = {name: [] for name in CAD_VARIANTS}
         for run in range(config.report.cad_ablation_seeds):
@@ -216,11 +221,10 @@ def build_report(config: TrainConfig, bundle: Path, device: torch.device) -> Rep
         for name, fusion in fusions.items()
     }
     full = {s: scores[AF].single[modalities.index(s)] for s in config.cad.students}
-    ablation = _cad_ablation(config, model, test, device)
-    reference = {
-        s: logistic_reference_accuracy(student_scenes(config, s), test, s)
-        for s in config.cad.students
-    }
+    # Each student's training data, read once for its ablation and its reference.
+    train_sets = {s: student_scenes(config, s) for s in config.cad.students}
+    ablation = _cad_ablation(config, model, train_sets, test, device)
+    reference = {s: logistic_reference_accuracy(train_sets[s], test, s) for s in train_sets}
     robustness, clean, noised_subsets = _robustness(config, model, fusions, embeddings, labels)
     timings_path = config.out_path / TIMINGS_NAME
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
